@@ -24,8 +24,23 @@ fn write_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
 
 /// Kept in step with the grammar's `reserved` rule.
 const RESERVED: &[&str] = &[
-    "grants", "denies", "where", "and", "or", "not", "in", "is", "with", "without", "anyone",
-    "contains", "rule", "attribute", "entitlement", "separate", "timezone",
+    "grants",
+    "denies",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "with",
+    "without",
+    "anyone",
+    "contains",
+    "rule",
+    "attribute",
+    "entitlement",
+    "separate",
+    "timezone",
 ];
 
 impl fmt::Display for Value {

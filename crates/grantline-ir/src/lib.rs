@@ -130,8 +130,8 @@ impl fmt::Display for SourceLocation {
     }
 }
 
+// No `deny_unknown_fields` here: serde does not support it with `flatten`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Attribute {
     pub name: String,
     #[serde(flatten)]
@@ -145,7 +145,9 @@ pub struct Attribute {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum AttributeKind {
     /// A closed set of values, in declaration order.
-    Values { values: Vec<String> },
+    Values {
+        values: Vec<String>,
+    },
     /// True or false; absent means false.
     Flag,
     Number,
@@ -220,15 +222,29 @@ pub struct Rule {
 pub enum Condition {
     /// Holds for everyone (`anyone`).
     True,
-    And { all: Vec<Condition> },
-    Or { any: Vec<Condition> },
-    Not { not: Box<Condition> },
+    And {
+        all: Vec<Condition>,
+    },
+    Or {
+        any: Vec<Condition>,
+    },
+    Not {
+        not: Box<Condition>,
+    },
     /// The attribute has this value.
-    Is { attribute: String, value: Value },
+    Is {
+        attribute: String,
+        value: Value,
+    },
     /// The attribute has one of these values (two or more).
-    In { attribute: String, values: Vec<Value> },
+    In {
+        attribute: String,
+        values: Vec<Value>,
+    },
     /// The flag attribute is true.
-    Flag { attribute: String },
+    Flag {
+        attribute: String,
+    },
     /// A number or date attribute compared with a constant.
     Compare {
         attribute: String,
@@ -236,7 +252,10 @@ pub enum Condition {
         value: Value,
     },
     /// A list attribute holds the value, or a text attribute contains it.
-    Contains { attribute: String, value: Value },
+    Contains {
+        attribute: String,
+        value: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

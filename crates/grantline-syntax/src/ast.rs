@@ -168,9 +168,18 @@ impl ShortTerm {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    Or { operands: Vec<Expr>, span: Span },
-    And { operands: Vec<Expr>, span: Span },
-    Not { operand: Box<Expr>, span: Span },
+    Or {
+        operands: Vec<Expr>,
+        span: Span,
+    },
+    And {
+        operands: Vec<Expr>,
+        span: Span,
+    },
+    Not {
+        operand: Box<Expr>,
+        span: Span,
+    },
     Compare(Comparison),
     /// A bare word: a value (`active`) or a flag attribute (`manager`).
     Word(Word),

@@ -17,7 +17,9 @@ mod parser;
 pub mod source;
 mod syntax_error;
 
-pub use diagnostic::{render, render_human, render_json, Diagnostic, Format, Label, Location, Severity};
+pub use diagnostic::{
+    render, render_human, render_json, Diagnostic, Format, Label, Location, Severity,
+};
 pub use parser::parse_file;
 pub use source::{FileId, LineColumn, SourceFile, SourceMap, Span};
 pub use syntax_error::{RESERVED_WORDS, SYNTAX_ERROR};

@@ -16,7 +16,10 @@ pub(crate) struct GrantlineParser;
 
 /// Parses one file of a [`SourceMap`]. A syntax error stops the file at the
 /// first error, which is reported with its position and a hint.
-pub fn parse_file(sources: &SourceMap, file: FileId) -> std::result::Result<PolicyFile, Diagnostic> {
+pub fn parse_file(
+    sources: &SourceMap,
+    file: FileId,
+) -> std::result::Result<PolicyFile, Diagnostic> {
     let text = sources.get(file).map(|f| f.text()).unwrap_or("");
     let mut pairs = GrantlineParser::parse(Rule::policy_file, text)
         .map_err(|error| syntax_error::convert(sources, file, text, &error))?;
@@ -90,7 +93,8 @@ impl Builder<'_> {
             }
             Rule::separate_decl => {
                 let mut inner = self.significant(pair);
-                let left = self.grant_item(inner.next().ok_or_else(|| self.internal(span, "left"))?)?;
+                let left =
+                    self.grant_item(inner.next().ok_or_else(|| self.internal(span, "left"))?)?;
                 let right =
                     self.grant_item(inner.next().ok_or_else(|| self.internal(span, "right"))?)?;
                 Ok(Statement::Separate(SeparateDecl { left, right, span }))
@@ -414,9 +418,7 @@ impl Builder<'_> {
                     .map(|operand| self.expr(operand))
                     .collect::<Result<_>>()?;
                 if operands.len() == 1 {
-                    return operands
-                        .pop()
-                        .ok_or_else(|| self.internal(span, "operand"));
+                    return operands.pop().ok_or_else(|| self.internal(span, "operand"));
                 }
                 Ok(if is_or {
                     Expr::Or { operands, span }

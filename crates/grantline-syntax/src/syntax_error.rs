@@ -12,8 +12,23 @@ pub const SYNTAX_ERROR: &str = "grantline::syntax";
 /// Words the grammar reserves; a bare one where a value is expected gets a
 /// hint to quote it.
 pub const RESERVED_WORDS: &[&str] = &[
-    "grants", "denies", "where", "and", "or", "not", "in", "is", "with", "without", "anyone",
-    "contains", "rule", "attribute", "entitlement", "separate", "timezone",
+    "grants",
+    "denies",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "with",
+    "without",
+    "anyone",
+    "contains",
+    "rule",
+    "attribute",
+    "entitlement",
+    "separate",
+    "timezone",
 ];
 
 pub(crate) fn convert(
@@ -108,20 +123,31 @@ fn hint(text: &str, offset: usize, found: &str, expected: &[Rule]) -> Option<Str
             found,
             "rule" | "role" | "attribute" | "entitlement" | "separate" | "timezone"
         );
-    if expects_effect && at_next_statement {
+    if expects_effect {
         if let Some(typo) = misspelled_verb(text, offset) {
             return Some(format!(
                 "`{typo}` was read as a word of the condition; did you mean `grants` or `denies`?"
             ));
         }
-        return Some(
-            "every rule needs an effect after its condition: `grants …` or `denies …`".to_string(),
-        );
+        if at_next_statement {
+            return Some(
+                "every rule needs an effect after its condition: `grants …` or `denies …`"
+                    .to_string(),
+            );
+        }
     }
-    let expects_value = expected
-        .iter()
-        .any(|r| matches!(r, Rule::word | Rule::quoted | Rule::value_term | Rule::literal_set))
-        || expected.is_empty();
+    if unclosed_parentheses(text, offset) && matches!(found, "grants" | "denies" | "") {
+        return Some("a `(` is not closed: add `)` before the effect".to_string());
+    }
+    let expects_value = expected.iter().any(|r| {
+        matches!(
+            r,
+            Rule::word | Rule::quoted | Rule::value_term | Rule::literal_set
+        )
+    }) || expected.is_empty();
+    if matches!(found, "grants" | "denies") && expects_value {
+        return Some(format!("a value is missing before `{found}`"));
+    }
     if RESERVED_WORDS.contains(&found) && expects_value {
         return Some(format!(
             "`{found}` is a reserved word of the language; to mean the value, quote it: \"{found}\""
@@ -152,14 +178,25 @@ fn hint(text: &str, offset: usize, found: &str, expected: &[Rule]) -> Option<Str
     None
 }
 
+/// Whether the current rule opened more `(` than it closed before `offset`.
+fn unclosed_parentheses(text: &str, offset: usize) -> bool {
+    let Some(before) = text.get(..offset) else {
+        return false;
+    };
+    let rule_start = before.rfind("rule ").unwrap_or(0);
+    let rule_text = before.get(rule_start..).unwrap_or("");
+    rule_text.matches('(').count() > rule_text.matches(')').count()
+}
+
 /// A word of the current rule's condition that looks like a misspelled verb.
 fn misspelled_verb(text: &str, offset: usize) -> Option<&str> {
     let before = text.get(..offset)?;
     let rule_start = before.rfind("rule ").unwrap_or(0);
     before.get(rule_start..)?.split_whitespace().find(|token| {
-        ["grants", "denies"].iter().any(|verb| {
-            token != verb && strsim::levenshtein(token, verb) <= 2 && token.len() >= 4
-        }) || matches!(*token, "grant" | "deny" | "gives" | "give")
+        ["grants", "denies"]
+            .iter()
+            .any(|verb| token != verb && strsim::levenshtein(token, verb) <= 2 && token.len() >= 4)
+            || matches!(*token, "grant" | "deny" | "gives" | "give")
     })
 }
 

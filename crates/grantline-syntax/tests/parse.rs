@@ -73,19 +73,31 @@ fn parses_the_language_direction_example() {
     let sales = rules[1];
     assert_eq!(sales.name.text, "us-sales-managers");
     assert_eq!(sales.condition.terms.len(), 4);
-    assert!(matches!(&sales.clauses[0], RuleClause::Until { point: TimePoint::Date { text, .. }, .. } if text == "2027-06-30"));
+    assert!(
+        matches!(&sales.clauses[0], RuleClause::Until { point: TimePoint::Date { text, .. }, .. } if text == "2027-06-30")
+    );
     let india = rules[6];
     assert!(matches!(&india.condition.terms[0], ShortTerm::In { values, .. } if values.len() == 3));
     assert!(matches!(&india.condition.terms[1], ShortTerm::Not { .. }));
-    assert!(matches!(&india.condition.terms[2], ShortTerm::Without { .. }));
-    assert!(matches!(india.condition.where_clause, Some(Expr::And { .. })));
+    assert!(matches!(
+        &india.condition.terms[2],
+        ShortTerm::Without { .. }
+    ));
+    assert!(matches!(
+        india.condition.where_clause,
+        Some(Expr::And { .. })
+    ));
 }
 
 #[test]
 fn reserved_word_in_a_value_list_is_kept_for_the_compiler() {
     let file = parse("attribute x: in | out").unwrap();
-    let Statement::Attribute(decl) = &file.statements[0] else { panic!() };
-    let AttributeKind::Values(values) = &decl.kind else { panic!() };
+    let Statement::Attribute(decl) = &file.statements[0] else {
+        panic!()
+    };
+    let AttributeKind::Values(values) = &decl.kind else {
+        panic!()
+    };
     assert!(values[0].reserved);
     assert!(!values[1].reserved);
 }
@@ -98,7 +110,6 @@ fn missing_effect_names_grants_and_denies() {
     assert!(err.contains("test.grant:1:"), "{err}");
 }
 
-
 #[test]
 fn a_rule_without_effect_is_reported_where_the_next_statement_begins() {
     let err = parse("rule a:\n  anyone active\nrule b:\n  contractor grants x\n").unwrap_err();
@@ -110,7 +121,10 @@ fn a_rule_without_effect_is_reported_where_the_next_statement_begins() {
 #[test]
 fn a_misspelled_verb_is_named_in_the_hint() {
     let err = parse("rule r: anyone grant slack").unwrap_err();
-    assert!(err.contains("`grant` was read as a word of the condition"), "{err}");
+    assert!(
+        err.contains("`grant` was read as a word of the condition"),
+        "{err}"
+    );
 }
 
 #[test]
