@@ -135,3 +135,21 @@ fn ir_survives_json_round_trip() {
     };
     assert!(matches!(&all[1], Condition::Compare { value: Value::Number(n), .. } if *n == 7.5));
 }
+
+#[test]
+fn the_example_policies_compile_cleanly() {
+    let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies");
+    let sources = grantline_compiler::load_path(std::path::Path::new(policies)).unwrap();
+    let compiled = compile(&sources);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{}",
+        render_human(&compiled.diagnostics, false)
+    );
+    let policy = compiled.policy.unwrap();
+    assert!(
+        (30..=80).contains(&policy.rules.len()),
+        "{} rules",
+        policy.rules.len()
+    );
+}

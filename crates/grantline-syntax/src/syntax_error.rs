@@ -54,7 +54,7 @@ pub(crate) fn convert(
     descriptions.dedup();
 
     let found_text = if found.is_empty() {
-        "the end of the file".to_string()
+        "end of file".to_string()
     } else {
         format!("`{found}`")
     };
@@ -81,7 +81,11 @@ pub(crate) fn convert(
 /// The token that starts at `offset`: a word, a quoted string, or one character.
 fn token_at(text: &str, offset: usize) -> &str {
     let rest = text.get(offset..).unwrap_or("");
-    let is_word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == '.';
+    // A token starting with a digit keeps `/` so that `30/06/2026` is shown whole.
+    let starts_with_digit = rest.starts_with(|c: char| c.is_ascii_digit());
+    let is_word_char = |c: char| {
+        c.is_alphanumeric() || c == '_' || c == '-' || c == '.' || (starts_with_digit && c == '/')
+    };
     let end = match rest.chars().next() {
         None => 0,
         Some(c) if is_word_char(c) => rest

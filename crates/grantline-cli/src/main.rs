@@ -1,0 +1,417 @@
+//! `grantline`: check, compile, evaluate and explain access policies.
+//!
+//! Exit codes: 0 success, 1 policy or input errors, 2 usage errors.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use grantline::{Diagnostic, Engine, Identity};
+
+mod at;
+mod records;
+
+use at::When;
+use records::Record;
+
+#[derive(Parser)]
+#[command(
+    name = "grantline",
+    version,
+    about = "Policy-as-code for access provisioning",
+    long_about = "Policy-as-code for access provisioning.\n\nPolicies are `.grant` files in a folder (`./policies` by default). Exit codes: 0 success, 1 policy or input errors, 2 usage errors."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the policies and report every error with its location and a hint.
+    Check {
+        /// Policy folder or file.
+        #[arg(default_value = "policies")]
+        policies: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+    },
+    /// Compile the policies to the versioned IR (JSON).
+    Compile {
+        /// Policy folder or file.
+        #[arg(default_value = "policies")]
+        policies: PathBuf,
+        /// Where to write the IR; standard output if absent or `-`.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Evaluate identities: every entitlement with its reasons, window and approvals.
+    Eval {
+        #[command(flatten)]
+        source: PolicySource,
+        /// JSON file with one identity object or an array of them.
+        #[arg(long, short = 'i')]
+        identity: PathBuf,
+        #[command(flatten)]
+        options: EvalOptions,
+    },
+    /// Explain why one entitlement is or is not granted to an identity.
+    #[command(override_usage = "grantline explain [POLICIES] --identity <FILE> <ENTITLEMENT>")]
+    Explain {
+        /// `[POLICIES] ENTITLEMENT`: the policy folder or file (default
+        /// `policies`) and the entitlement to explain, e.g. `salesforce.admin`.
+        #[arg(num_args = 1..=2, required = true, value_names = ["POLICIES", "ENTITLEMENT"])]
+        arguments: Vec<String>,
+        /// Load compiled IR (from `grantline compile`) instead of policy files.
+        #[arg(long)]
+        ir: Option<PathBuf>,
+        /// JSON file with one identity object.
+        #[arg(long, short = 'i', value_name = "FILE")]
+        identity: PathBuf,
+        #[command(flatten)]
+        options: EvalOptions,
+    },
+}
+
+#[derive(clap::Args)]
+struct PolicySource {
+    /// Policy folder or file.
+    #[arg(default_value = "policies")]
+    policies: PathBuf,
+    /// Load compiled IR (from `grantline compile`) instead of policy files.
+    #[arg(long, conflicts_with = "policies")]
+    ir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct EvalOptions {
+    /// The instant to evaluate at: `now`, a date (its first instant in the
+    /// policy time zone), a local date-time `2026-12-01T09:00`, or RFC 3339.
+    #[arg(long, default_value = "now", value_parser = at::parse)]
+    at: When,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiagnosticFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Why a command failed, and so its exit code.
+enum Failure {
+    /// Policy errors; already rendered as diagnostics.
+    Policy(Vec<Diagnostic>),
+    /// Bad input data or files (exit 1).
+    Input(String),
+    /// The command was written wrong (exit 2).
+    Usage(String),
+    /// Some records failed; their errors were printed, the rest was output.
+    Reported,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let result = match cli.command {
+        Command::Check { policies, format } => check(&policies, format, color),
+        Command::Compile { policies, output } => compile(&policies, output.as_deref()),
+        Command::Eval {
+            source,
+            identity,
+            options,
+        } => eval(&source, &identity, &options),
+        Command::Explain {
+            arguments,
+            ir,
+            identity,
+            options,
+        } => match arguments.as_slice() {
+            [entitlement] => {
+                let source = PolicySource {
+                    policies: PathBuf::from("policies"),
+                    ir,
+                };
+                explain(&source, &identity, entitlement, &options)
+            }
+            [_, _] if ir.is_some() => Err(Failure::Usage(
+                "give either a policy folder or --ir, not both".to_string(),
+            )),
+            [policies, entitlement] => {
+                let source = PolicySource {
+                    policies: PathBuf::from(policies),
+                    ir,
+                };
+                explain(&source, &identity, entitlement, &options)
+            }
+            _ => Err(Failure::Usage("explain takes [POLICIES] ENTITLEMENT".to_string())),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Policy(diagnostics)) => {
+            eprint!(
+                "{}",
+                grantline::render::diagnostics_human(&diagnostics, color)
+            );
+            eprintln!("{}", error_summary(&diagnostics));
+            ExitCode::from(1)
+        }
+        Err(Failure::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Reported) => ExitCode::from(1),
+    }
+}
+
+fn error_summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let mut summary = format!("error: {errors} error{}", plural(errors));
+    if warnings > 0 {
+        summary.push_str(&format!(", {warnings} warning{}", plural(warnings)));
+    }
+    summary
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn load_sources(path: &Path) -> Result<grantline::SourceMap, Failure> {
+    grantline_compiler::load_path(path)
+        .map_err(|error| Failure::Policy(vec![error.to_diagnostic()]))
+}
+
+fn check(path: &Path, format: DiagnosticFormat, color: bool) -> Result<(), Failure> {
+    let sources = load_sources(path)?;
+    let compiled = grantline_compiler::compile(&sources);
+    if let DiagnosticFormat::Json = format {
+        println!(
+            "{}",
+            grantline::render::diagnostics_json(&compiled.diagnostics)
+        );
+        return if compiled.has_errors() {
+            Err(Failure::Reported)
+        } else {
+            Ok(())
+        };
+    }
+    match compiled.policy {
+        None => Err(Failure::Policy(compiled.diagnostics)),
+        Some(policy) => {
+            if !compiled.diagnostics.is_empty() {
+                eprint!(
+                    "{}",
+                    grantline::render::diagnostics_human(&compiled.diagnostics, color)
+                );
+            }
+            println!(
+                "{}: {} file{}, {} attribute{}, {} entitlement{}, {} role{}, {} rule{}; no errors",
+                path.display(),
+                sources.len(),
+                plural(sources.len()),
+                policy.attributes.len(),
+                plural(policy.attributes.len()),
+                policy.entitlements.len(),
+                plural(policy.entitlements.len()),
+                policy.roles.len(),
+                plural(policy.roles.len()),
+                policy.rules.len(),
+                plural(policy.rules.len()),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn compile(path: &Path, output: Option<&Path>) -> Result<(), Failure> {
+    let sources = load_sources(path)?;
+    let compiled = grantline_compiler::compile(&sources);
+    let Some(policy) = compiled.policy else {
+        return Err(Failure::Policy(compiled.diagnostics));
+    };
+    let json = policy.to_json();
+    match output {
+        None => println!("{json}"),
+        Some(file) if file == Path::new("-") => println!("{json}"),
+        Some(file) => {
+            std::fs::write(file, json + "\n").map_err(|error| {
+                Failure::Input(format!("cannot write {}: {error}", file.display()))
+            })?;
+            eprintln!(
+                "wrote {} ({} rules, IR version {})",
+                file.display(),
+                policy.rules.len(),
+                grantline::IR_VERSION
+            );
+        }
+    }
+    Ok(())
+}
+
+fn load_engine(source: &PolicySource) -> Result<Engine, Failure> {
+    match &source.ir {
+        Some(ir) => {
+            let text = std::fs::read_to_string(ir).map_err(|error| {
+                Failure::Input(format!("cannot read {}: {error}", ir.display()))
+            })?;
+            Engine::from_ir_json(&text)
+                .map_err(|error| Failure::Input(format!("{}: {error}", ir.display())))
+        }
+        None => {
+            let sources = load_sources(&source.policies)?;
+            Engine::from_sources(&sources).map_err(|error| match error {
+                grantline::Error::Compile(diagnostics) => Failure::Policy(diagnostics),
+                other => Failure::Input(other.to_string()),
+            })
+        }
+    }
+}
+
+/// Checks each record against the schema; bad records are reported on
+/// standard error by record and field, and kept so that every record read is
+/// accounted for in the output.
+fn check_records(engine: &Engine, records: &[Record]) -> Vec<Result<Identity, String>> {
+    records
+        .iter()
+        .map(|record| {
+            engine.identity(&record.value).map_err(|error| {
+                let message = format!("{}: {error}", record.label);
+                eprintln!("error: {message}");
+                message
+            })
+        })
+        .collect()
+}
+
+fn eval(source: &PolicySource, identity: &Path, options: &EvalOptions) -> Result<(), Failure> {
+    let engine = load_engine(source)?;
+    let (records, single) = records::read(identity).map_err(Failure::Input)?;
+    let at = options.at.resolve(&engine);
+    let identities = check_records(&engine, &records);
+    let failed = identities.iter().filter(|i| i.is_err()).count();
+    let mut stdout = std::io::stdout().lock();
+    match options.format {
+        OutputFormat::Json => {
+            let value = if single {
+                match identities.first() {
+                    Some(Ok(identity)) => json_value(&engine.evaluate(identity, at)),
+                    _ => serde_json::Value::Null,
+                }
+            } else {
+                serde_json::Value::Array(
+                    records
+                        .iter()
+                        .zip(&identities)
+                        .map(|(record, identity)| match identity {
+                            Ok(identity) => serde_json::json!({
+                                "record": record.index,
+                                "decision": json_value(&engine.evaluate(identity, at)),
+                            }),
+                            Err(message) => serde_json::json!({
+                                "record": record.index,
+                                "error": message,
+                            }),
+                        })
+                        .collect(),
+                )
+            };
+            if !value.is_null() {
+                write_out(&mut stdout, &format!("{value:#}\n"))?;
+            }
+        }
+        OutputFormat::Text => {
+            for (record, identity) in records.iter().zip(&identities) {
+                if !single {
+                    write_out(&mut stdout, &format!("== {} ==\n", record.label))?;
+                }
+                match identity {
+                    Ok(identity) => {
+                        let decision = engine.evaluate(identity, at);
+                        let text = grantline::render::decision_text(&decision, engine.timezone());
+                        write_out(&mut stdout, &text)?;
+                    }
+                    Err(message) => write_out(&mut stdout, &format!("not evaluated: {message}\n"))?,
+                }
+                if !single {
+                    write_out(&mut stdout, "\n")?;
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!(
+            "error: {failed} of {} record{} could not be evaluated",
+            records.len(),
+            plural(records.len())
+        );
+        return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+fn explain(
+    source: &PolicySource,
+    identity: &Path,
+    entitlement: &str,
+    options: &EvalOptions,
+) -> Result<(), Failure> {
+    let engine = load_engine(source)?;
+    let (records, _) = records::read(identity).map_err(Failure::Input)?;
+    let [record] = records.as_slice() else {
+        return Err(Failure::Usage(format!(
+            "explain takes one identity, but {} holds {} records",
+            identity.display(),
+            records.len()
+        )));
+    };
+    let identity = engine
+        .identity(&record.value)
+        .map_err(|error| Failure::Input(format!("{}: {error}", record.label)))?;
+    let at = options.at.resolve(&engine);
+    let explanation = engine
+        .explain(&identity, entitlement, at)
+        .map_err(|error| Failure::Input(error.to_string()))?;
+    let text = match options.format {
+        OutputFormat::Json => format!("{:#}\n", json_value(&explanation)),
+        OutputFormat::Text => grantline::render::explanation_text(&explanation, engine.timezone()),
+    };
+    write_out(&mut std::io::stdout().lock(), &text)
+}
+
+fn json_value(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+fn write_out(out: &mut impl Write, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes())
+        .map_err(|error| Failure::Input(format!("cannot write output: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,212 @@
+//! Explanations: one entitlement, rule by rule.
+
+use chrono::{DateTime, Utc};
+
+use crate::compile::{CEffect, Cond, Truth, Values};
+use crate::identity::{suggest, AttributeValue};
+use crate::output::{
+    Explanation, FailedCondition, GrantStatus, RuleEffect, RuleExplanation, RuleOutcome, Verdict,
+};
+use crate::{window_status, Evaluator, Identity, UnknownEntitlement, WindowEval, WindowStatus};
+
+pub(crate) fn explain(
+    evaluator: &Evaluator,
+    identity: &Identity,
+    name: &str,
+    at: DateTime<Utc>,
+) -> Result<Explanation, UnknownEntitlement> {
+    let compiled = &evaluator.compiled;
+    let Some(index) = compiled.entitlements.iter().position(|e| e.name == name) else {
+        return Err(UnknownEntitlement {
+            name: name.to_string(),
+            suggestions: suggest(name, compiled.entitlements.iter().map(|e| e.name.as_str())),
+        });
+    };
+    let cap = compiled
+        .entitlements
+        .get(index)
+        .and_then(|e| e.max_duration);
+    let tz = compiled.timezone;
+
+    // The verdict comes from the decision itself, so the two always agree.
+    let decision = evaluator.evaluate(identity, at);
+    let granted = decision.entitlement(name).cloned();
+    let verdict = match &granted {
+        Some(g) if g.status == GrantStatus::Granted => Verdict::Granted,
+        Some(_) => Verdict::PendingApproval,
+        None if decision.denied.iter().any(|d| d.entitlement == name) => Verdict::Denied,
+        None => Verdict::NotGranted,
+    };
+
+    let (values, _) = evaluator.adopt(identity);
+    let values: &Values = &values;
+    let mut rules: Vec<(usize, RuleExplanation)> = Vec::new();
+    for (rule_index, rule) in compiled.rules.iter().enumerate() {
+        let (effect, via) = match &rule.effect {
+            CEffect::Grant(targets) => (RuleEffect::Grant, targets),
+            CEffect::Deny(targets) => (RuleEffect::Deny, targets),
+            CEffect::DenyEverything => (RuleEffect::Deny, &Vec::new()),
+        };
+        let via = match &rule.effect {
+            CEffect::DenyEverything => Vec::new(),
+            _ => match via.iter().find(|t| t.entitlement == index) {
+                Some(target) => target.via.clone(),
+                None => continue,
+            },
+        };
+        let mut held = Vec::new();
+        let mut failed = Vec::new();
+        let truth = trace(evaluator, &rule.cond, values, &mut held, &mut failed);
+        let (applies, outcome) = match effect {
+            RuleEffect::Grant => match truth {
+                Truth::False => (false, RuleOutcome::ConditionFailed),
+                Truth::Unknown => (false, RuleOutcome::ConditionUnknown),
+                Truth::True => match rule.window.eval(values, tz) {
+                    WindowEval::Missing(attribute) => {
+                        (false, RuleOutcome::WindowAttributeMissing { attribute })
+                    }
+                    WindowEval::Known { from, close, .. } => {
+                        match window_status(from, close, cap, tz, at) {
+                            WindowStatus::Open { .. } => (true, RuleOutcome::Applies),
+                            WindowStatus::NotYetOpen(opens_at) => {
+                                (false, RuleOutcome::NotYetOpen { opens_at })
+                            }
+                            WindowStatus::Expired(closed_at) => {
+                                (false, RuleOutcome::Expired { closed_at })
+                            }
+                        }
+                    }
+                },
+            },
+            RuleEffect::Deny => {
+                let deny = evaluator.deny_eval(rule, truth, values, at);
+                (deny.applies, deny.outcome)
+            }
+        };
+        rules.push((
+            rule_index,
+            RuleExplanation {
+                rule: rule.name.clone(),
+                source: rule.source.clone(),
+                effect,
+                via,
+                applies,
+                outcome,
+                held,
+                failed,
+            },
+        ));
+    }
+    rules.sort_by_key(|(rule_index, r)| {
+        let rank = match (r.applies, r.effect) {
+            (true, _) => 0,
+            (false, RuleEffect::Grant) => 1,
+            (false, RuleEffect::Deny) => 2,
+        };
+        let distance = if rank == 1 { r.failed.len() } else { 0 };
+        (rank, distance, *rule_index)
+    });
+
+    Ok(Explanation {
+        entitlement: name.to_string(),
+        at,
+        verdict,
+        granted,
+        rules: rules.into_iter().map(|(_, r)| r).collect(),
+        warnings: decision.warnings,
+    })
+}
+
+/// Evaluates a condition, recording the leaf conditions that held and those
+/// that failed (or are unknown). A `not` counts as one leaf. Alternatives of
+/// an `or` that holds are not failures and are left out.
+fn trace(
+    evaluator: &Evaluator,
+    cond: &Cond,
+    values: &Values,
+    held: &mut Vec<String>,
+    failed: &mut Vec<FailedCondition>,
+) -> Truth {
+    match cond {
+        Cond::True => {
+            held.push("anyone".to_string());
+            Truth::True
+        }
+        Cond::Leaf(leaf) => {
+            let truth = leaf.eval(values);
+            if truth == Truth::True {
+                held.push(leaf.text.clone());
+            } else {
+                failed.push(FailedCondition {
+                    condition: leaf.text.clone(),
+                    actual: actual(evaluator, values, leaf.attribute),
+                });
+            }
+            truth
+        }
+        Cond::Not(_, text) => {
+            let truth = cond.eval(values);
+            if truth == Truth::True {
+                held.push(text.clone());
+            } else {
+                let mut attributes = Vec::new();
+                cond.attributes(&mut attributes);
+                let mut seen = Vec::new();
+                for attribute in attributes {
+                    if !seen.contains(&attribute) {
+                        seen.push(attribute);
+                    }
+                }
+                failed.push(FailedCondition {
+                    condition: text.clone(),
+                    actual: seen
+                        .into_iter()
+                        .map(|a| actual(evaluator, values, a))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            truth
+        }
+        Cond::And(all) => {
+            let mut result = Truth::True;
+            for c in all {
+                match trace(evaluator, c, values, held, failed) {
+                    Truth::False => result = Truth::False,
+                    Truth::Unknown if result == Truth::True => result = Truth::Unknown,
+                    _ => {}
+                }
+            }
+            result
+        }
+        Cond::Or(any) => {
+            let truth = cond.eval(values);
+            for c in any {
+                if truth != Truth::True || c.eval(values) == Truth::True {
+                    trace(evaluator, c, values, held, failed);
+                }
+            }
+            truth
+        }
+    }
+}
+
+/// The identity's value of an attribute, as `level is 5` or `level is missing`.
+fn actual(evaluator: &Evaluator, values: &Values, index: usize) -> String {
+    let Some(attribute) = evaluator.compiled.schema.attributes.get(index) else {
+        return String::new();
+    };
+    let name = &attribute.name;
+    match values.get(index).and_then(Option::as_ref) {
+        Some(value) => format!("{name} is {value}"),
+        None => match attribute.kind {
+            grantline_ir::AttributeKind::Flag => {
+                format!("{name} is {}", AttributeValue::Flag(false))
+            }
+            grantline_ir::AttributeKind::ListOfText => {
+                format!("{name} is {}", AttributeValue::List(Vec::new()))
+            }
+            _ => format!("{name} is missing"),
+        },
+    }
+}

@@ -1,0 +1,161 @@
+#![doc = include_str!("../../../docs/library.md")]
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use grantline_eval::Evaluator;
+
+pub use grantline_compiler::{LoadError, Severity};
+pub use grantline_eval::{
+    AttributeValue, Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition,
+    FieldError, GrantStatus, GrantedEntitlement, Identity, IdentityError, IrValidationError,
+    Reason, RuleExplanation, RuleOutcome, RuleRef, SeparationConflict, UnknownEntitlement,
+    UpcomingGrant, Verdict, Warning,
+};
+pub use grantline_ir::{IrError, PolicySet, SourceLocation, IR_VERSION};
+pub use grantline_syntax::{Diagnostic, SourceMap};
+
+/// Human-readable renderings of decisions, explanations and diagnostics.
+pub mod render {
+    pub use grantline_eval::render::{decision_text, explanation_text};
+    pub use grantline_syntax::{
+        render_human as diagnostics_human, render_json as diagnostics_json,
+    };
+}
+
+/// Everything that can go wrong while loading policies into an [`Engine`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy files could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The policies have errors; every one of them is in the list.
+    #[error("{}", summarize(.0))]
+    Compile(Vec<Diagnostic>),
+    /// A compiled IR document could not be read.
+    #[error(transparent)]
+    Ir(#[from] IrError),
+    /// A compiled IR document is inconsistent (hand-edited or corrupted).
+    #[error(transparent)]
+    InvalidIr(#[from] IrValidationError),
+}
+
+impl Error {
+    /// The diagnostics of a compile error (empty for other errors).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Error::Compile(diagnostics) => diagnostics,
+            _ => &[],
+        }
+    }
+}
+
+fn summarize(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let first = diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .map(|d| match d.location() {
+            Some(at) => format!(": {}:{}:{}: {}", at.file, at.line, at.column, d.message),
+            None => format!(": {}", d.message),
+        })
+        .unwrap_or_default();
+    let plural = if errors == 1 { "" } else { "s" };
+    format!("the policies have {errors} error{plural}{first}")
+}
+
+/// A loaded policy set, ready to evaluate identities.
+///
+/// An `Engine` is immutable and `Sync`: share one across threads and call
+/// [`Engine::evaluate`] concurrently.
+#[derive(Debug)]
+pub struct Engine {
+    evaluator: Evaluator,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Engine {
+    /// Compiles a policy folder (every `*.grant` file below it) or one file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, Error> {
+        let sources = grantline_compiler::load_path(path.as_ref())?;
+        Engine::from_sources(&sources)
+    }
+
+    /// Compiles policy text held in memory; `name` appears in diagnostics.
+    pub fn from_source(name: &str, text: &str) -> Result<Engine, Error> {
+        let mut sources = SourceMap::new();
+        sources.add(name, text);
+        Engine::from_sources(&sources)
+    }
+
+    /// Compiles several in-memory files as one policy set.
+    pub fn from_sources(sources: &SourceMap) -> Result<Engine, Error> {
+        let compiled = grantline_compiler::compile(sources);
+        match compiled.policy {
+            Some(policy) => {
+                let evaluator = Evaluator::new(policy)?;
+                Ok(Engine {
+                    evaluator,
+                    warnings: compiled.diagnostics,
+                })
+            }
+            None => Err(Error::Compile(compiled.diagnostics)),
+        }
+    }
+
+    /// Loads a compiled policy set, validating it first. No parser involved.
+    pub fn from_ir(policy: PolicySet) -> Result<Engine, Error> {
+        Ok(Engine {
+            evaluator: Evaluator::new(policy)?,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Loads a compiled IR document as written by `grantline compile`.
+    pub fn from_ir_json(text: &str) -> Result<Engine, Error> {
+        Engine::from_ir(PolicySet::from_json(text)?)
+    }
+
+    /// The compiled policy set.
+    pub fn policy(&self) -> &PolicySet {
+        self.evaluator.policy()
+    }
+
+    /// Compiler warnings of the loaded policies (never errors).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The policy set's time zone, in which policy dates are whole days.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.evaluator.timezone()
+    }
+
+    /// The first instant of a date in the policy time zone: what `--at
+    /// 2026-12-01` means.
+    pub fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.evaluator.day_start(date)
+    }
+
+    /// Checks one identity record (a JSON object) against the schema. Every
+    /// bad field is reported, each by name.
+    pub fn identity(&self, record: &serde_json::Value) -> Result<Identity, IdentityError> {
+        self.evaluator.identity_from_json(record)
+    }
+
+    /// Every entitlement the identity holds at `at`, with reasons, windows,
+    /// approvals, denials and warnings. Never panics; deterministic.
+    pub fn evaluate(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
+        self.evaluator.evaluate(identity, at)
+    }
+
+    /// Why `entitlement` is or is not granted to the identity at `at`.
+    pub fn explain(
+        &self,
+        identity: &Identity,
+        entitlement: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Explanation, UnknownEntitlement> {
+        self.evaluator.explain(identity, entitlement, at)
+    }
+}
