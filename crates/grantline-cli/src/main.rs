@@ -152,7 +152,9 @@ fn main() -> ExitCode {
                 };
                 explain(&source, &identity, entitlement, &options)
             }
-            _ => Err(Failure::Usage("explain takes [POLICIES] ENTITLEMENT".to_string())),
+            _ => Err(Failure::Usage(
+                "explain takes [POLICIES] ENTITLEMENT".to_string(),
+            )),
         },
     };
     match result {
@@ -289,17 +291,27 @@ fn load_engine(source: &PolicySource) -> Result<Engine, Failure> {
 /// Checks each record against the schema; bad records are reported on
 /// standard error by record and field, and kept so that every record read is
 /// accounted for in the output.
-fn check_records(engine: &Engine, records: &[Record]) -> Vec<Result<Identity, String>> {
+fn check_records(
+    engine: &Engine,
+    records: &[Record],
+) -> Vec<Result<Identity, grantline::IdentityError>> {
     records
         .iter()
         .map(|record| {
-            engine.identity(&record.value).map_err(|error| {
-                let message = format!("{}: {error}", record.label);
-                eprintln!("error: {message}");
-                message
+            engine.identity(&record.value).inspect_err(|error| {
+                eprintln!("error: {}", record_error(record, error));
             })
         })
         .collect()
+}
+
+/// "FILE: record 2 (employee_id E-2):" and one indented line per bad field.
+fn record_error(record: &Record, error: &grantline::IdentityError) -> String {
+    let mut message = format!("{}:", record.label);
+    for field in &error.errors {
+        message.push_str(&format!("\n  {field}"));
+    }
+    message
 }
 
 fn eval(source: &PolicySource, identity: &Path, options: &EvalOptions) -> Result<(), Failure> {
@@ -326,9 +338,9 @@ fn eval(source: &PolicySource, identity: &Path, options: &EvalOptions) -> Result
                                 "record": record.index,
                                 "decision": json_value(&engine.evaluate(identity, at)),
                             }),
-                            Err(message) => serde_json::json!({
+                            Err(error) => serde_json::json!({
                                 "record": record.index,
-                                "error": message,
+                                "errors": json_value(&error.errors),
                             }),
                         })
                         .collect(),
@@ -349,7 +361,10 @@ fn eval(source: &PolicySource, identity: &Path, options: &EvalOptions) -> Result
                         let text = grantline::render::decision_text(&decision, engine.timezone());
                         write_out(&mut stdout, &text)?;
                     }
-                    Err(message) => write_out(&mut stdout, &format!("not evaluated: {message}\n"))?,
+                    Err(error) => write_out(
+                        &mut stdout,
+                        &format!("not evaluated: {}\n", record_error(record, error)),
+                    )?,
                 }
                 if !single {
                     write_out(&mut stdout, "\n")?;
@@ -385,7 +400,7 @@ fn explain(
     };
     let identity = engine
         .identity(&record.value)
-        .map_err(|error| Failure::Input(format!("{}: {error}", record.label)))?;
+        .map_err(|error| Failure::Input(record_error(record, &error)))?;
     let at = options.at.resolve(&engine);
     let explanation = engine
         .explain(&identity, entitlement, at)

@@ -40,8 +40,8 @@ impl ConditionCompiler<'_, '_> {
         match term {
             ShortTerm::Anyone(_) => Some(Condition::True),
             ShortTerm::Value(word) => self.word_condition(word),
-            ShortTerm::With { word, .. } => self.word_condition(word),
-            ShortTerm::Without { word, .. } => self.word_condition(word).map(not),
+            ShortTerm::With { word, .. } => self.with_condition(word),
+            ShortTerm::Without { word, .. } => self.with_condition(word).map(not),
             ShortTerm::Not { term, .. } => self.short_term(term).map(not),
             ShortTerm::In { values, span } => self.in_values(values, *span),
         }
@@ -84,7 +84,7 @@ impl ConditionCompiler<'_, '_> {
                 .also(
                     self.context.sources,
                     other_word.span,
-                    &format!("a value of `{other}`"),
+                    format!("a value of `{other}`"),
                 )
                 .with_help(format!(
                     "`in X or Y` lists values of one attribute; to require both write two terms (`in X in Y`), for either one use `where {first} is … or {other} is …`"
@@ -108,6 +108,19 @@ impl ConditionCompiler<'_, '_> {
             .attribute_at(index)
             .map(|a| a.name.clone())
             .unwrap_or_default()
+    }
+
+    /// `with X`: a flag or a value as anywhere else, or else an attribute
+    /// that must have a value (`with end_date`).
+    fn with_condition(&mut self, word: &Word) -> Option<Condition> {
+        if self.declarations.meanings(&word.text).is_empty() {
+            if let Some((_, attribute)) = self.declarations.attribute(&word.text) {
+                return Some(Condition::Present {
+                    attribute: attribute.name.clone(),
+                });
+            }
+        }
+        self.word_condition(word)
     }
 
     /// A bare value or flag word, in either form.
@@ -192,7 +205,10 @@ impl ConditionCompiler<'_, '_> {
                 ),
             )
             .at(self.context.sources, word.span, "an attribute name")
-            .with_help(help)
+            .with_help(format!(
+                "{help}; to require that it has a value, write `with {}`",
+                attribute.name
+            ))
         } else {
             let suggestions = closest(&word.text, self.declarations.known_words());
             let described: Vec<String> = suggestions
@@ -205,11 +221,11 @@ impl ConditionCompiler<'_, '_> {
                     }
                 })
                 .collect();
-            let help = (!described.is_empty())
-                .then(|| format!("did you mean {}?", join_or(&described)))
-                .unwrap_or_else(|| {
+            let help = if described.is_empty() {
                 "every word of a condition must be a value of a declared attribute (`attribute department: Sales | …`) or a flag (`attribute manager: flag`)".to_string()
-            });
+            } else {
+                format!("did you mean {}?", join_or(&described))
+            };
             Diagnostic::error(
                 codes::UNKNOWN_WORD,
                 format!("unknown word `{}`: no attribute has this value", word.text),
@@ -250,6 +266,7 @@ impl ConditionCompiler<'_, '_> {
             }
             Expr::Not { operand, .. } => self.expr(operand).map(not),
             Expr::Word(word) => self.word_condition(word),
+            Expr::Term(term) => self.short_term(term),
             Expr::Compare(comparison) => self.comparison(comparison),
         }
     }

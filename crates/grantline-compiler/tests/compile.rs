@@ -88,6 +88,11 @@ fn short_and_explicit_forms_compile_to_the_same_ir() {
             "where department is \"Human Resources\"",
         ),
         ("in IN", "where country in {IN}"),
+        ("without end_date", "where not with end_date"),
+        (
+            "contractor with end_date",
+            "where employment is contractor and with end_date",
+        ),
     ];
     for (short, explicit) in pairs {
         let a = condition_of(&format!("rule r: {short} grants slack"));
@@ -152,4 +157,17 @@ fn the_example_policies_compile_cleanly() {
         "{} rules",
         policy.rules.len()
     );
+}
+
+#[test]
+fn with_an_attribute_tests_that_it_has_a_value() {
+    let condition = condition_of("rule r: contractor without end_date denies everything");
+    assert_eq!(
+        condition.to_string(),
+        "employment is contractor and without end_date"
+    );
+    assert!(matches!(
+        &condition,
+        Condition::And { all } if all[1] == Condition::Not { not: Box::new(Condition::Present { attribute: "end_date".into() }) }
+    ));
 }

@@ -98,6 +98,8 @@ pub(crate) enum Test {
     NumberIn(Vec<f64>),
     DateIn(Vec<NaiveDate>),
     Flag,
+    /// Has a value; a list has at least one item.
+    Present,
     CompareNumber(Ordering, f64),
     CompareDate(Ordering, NaiveDate),
     ListContains(String),
@@ -112,6 +114,9 @@ impl Leaf {
         let holds = match (&self.test, value) {
             // Absent flags are false, absent lists are empty.
             (Test::Flag, None) => false,
+            (Test::Present, None) => false,
+            (Test::Present, Some(AttributeValue::List(items))) => !items.is_empty(),
+            (Test::Present, Some(_)) => true,
             (Test::ListContains(_), None) => false,
             (_, None) => return Truth::Unknown,
             (Test::TextIn(wanted), Some(AttributeValue::Text(text))) => {
@@ -383,6 +388,9 @@ impl<'p> Checker<'p> {
                     AttributeKind::Flag => Ok(Test::Flag),
                     _ => Err("only a flag attribute can stand alone as a condition".to_string()),
                 })?
+            }
+            Condition::Present { attribute } => {
+                self.leaf(condition, attribute, subject, source, |_| Ok(Test::Present))?
             }
             Condition::Compare {
                 attribute,

@@ -114,7 +114,7 @@ impl fmt::Display for IdentityError {
 
 /// One problem with one field. `field` is empty when the record as a whole
 /// is wrong (not a JSON object).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

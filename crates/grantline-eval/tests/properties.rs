@@ -86,6 +86,7 @@ fn condition() -> impl Strategy<Value = Condition> {
         (name(), prop::collection::vec(value(), 0..4))
             .prop_map(|(attribute, values)| Condition::In { attribute, values }),
         name().prop_map(|attribute| Condition::Flag { attribute }),
+        name().prop_map(|attribute| Condition::Present { attribute }),
         (name(), ordering(), value()).prop_map(|(attribute, cmp, value)| Condition::Compare {
             attribute,
             cmp,

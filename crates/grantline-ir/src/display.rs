@@ -96,10 +96,13 @@ fn write_condition(f: &mut fmt::Formatter<'_>, condition: &Condition, nested: bo
         Condition::True => f.write_str("anyone"),
         Condition::And { all } => write_joined(f, all, " and ", nested),
         Condition::Or { any } => write_joined(f, any, " or ", nested),
-        Condition::Not { not } => {
-            f.write_str("not ")?;
-            write_condition(f, not, true)
-        }
+        Condition::Not { not } => match not.as_ref() {
+            Condition::Present { attribute } => write!(f, "without {attribute}"),
+            other => {
+                f.write_str("not ")?;
+                write_condition(f, other, true)
+            }
+        },
         Condition::Is { attribute, value } => write!(f, "{attribute} is {value}"),
         Condition::In { attribute, values } => {
             write!(f, "{attribute} in {{")?;
@@ -112,6 +115,7 @@ fn write_condition(f: &mut fmt::Formatter<'_>, condition: &Condition, nested: bo
             f.write_str("}")
         }
         Condition::Flag { attribute } => f.write_str(attribute),
+        Condition::Present { attribute } => write!(f, "with {attribute}"),
         Condition::Compare {
             attribute,
             cmp,

@@ -245,6 +245,11 @@ pub enum Condition {
     Flag {
         attribute: String,
     },
+    /// The attribute has a value (a list: at least one). Never unknown:
+    /// this is how a policy tests for a missing attribute.
+    Present {
+        attribute: String,
+    },
     /// A number or date attribute compared with a constant.
     Compare {
         attribute: String,

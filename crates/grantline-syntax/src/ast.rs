@@ -145,9 +145,9 @@ pub enum ShortTerm {
     Value(Word),
     /// `in Sales`, `in the US`, `in US, DE or GB`
     In { values: Vec<Word>, span: Span },
-    /// `with manager status`, `with manager`
+    /// `with manager status`, `with manager`, `with end_date` (has a value)
     With { word: Word, span: Span },
-    /// `without manager status`
+    /// `without manager status`, `without end_date` (has no value)
     Without { word: Word, span: Span },
     /// `not in Sales`, `not contractor`
     Not { term: Box<ShortTerm>, span: Span },
@@ -183,6 +183,8 @@ pub enum Expr {
     Compare(Comparison),
     /// A bare word: a value (`active`) or a flag attribute (`manager`).
     Word(Word),
+    /// `with X [status]` / `without X [status]`, as in the short form.
+    Term(ShortTerm),
 }
 
 impl Expr {
@@ -191,6 +193,7 @@ impl Expr {
             Expr::Or { span, .. } | Expr::And { span, .. } | Expr::Not { span, .. } => *span,
             Expr::Compare(comparison) => comparison.span,
             Expr::Word(word) => word.span,
+            Expr::Term(term) => term.span(),
         }
     }
 }

@@ -439,6 +439,7 @@ impl Builder<'_> {
                 Ok(Expr::Word(self.word(word)?))
             }
             Rule::comparison => self.comparison(pair).map(Expr::Compare),
+            Rule::with_term | Rule::without_term => self.short_term(pair).map(Expr::Term),
             _ => Err(self.internal(span, "expression")),
         }
     }
