@@ -22,4 +22,4 @@ pub use diagnostic::{
 };
 pub use parser::parse_file;
 pub use source::{FileId, LineColumn, SourceFile, SourceMap, Span};
-pub use syntax_error::{RESERVED_WORDS, SYNTAX_ERROR};
+pub use syntax_error::{MAX_NESTING, RESERVED_WORDS, SYNTAX_ERROR};

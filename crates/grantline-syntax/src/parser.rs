@@ -21,6 +21,7 @@ pub fn parse_file(
     file: FileId,
 ) -> std::result::Result<PolicyFile, Diagnostic> {
     let text = sources.get(file).map(|f| f.text()).unwrap_or("");
+    syntax_error::check_nesting(sources, file, text)?;
     let mut pairs = GrantlineParser::parse(Rule::policy_file, text)
         .map_err(|error| syntax_error::convert(sources, file, text, &error))?;
     let builder = Builder { sources, file };

@@ -31,6 +31,72 @@ pub const RESERVED_WORDS: &[&str] = &[
     "timezone",
 ];
 
+/// How deeply parentheses and `not`s may nest. The parser, the compiler and
+/// the evaluator recurse on nesting; a limit far above any real policy keeps
+/// a hostile file from overflowing the stack.
+pub const MAX_NESTING: usize = 32;
+
+/// Rejects input nested deeper than [`MAX_NESTING`] before the recursive
+/// parser sees it.
+pub(crate) fn check_nesting(
+    sources: &SourceMap,
+    file: FileId,
+    text: &str,
+) -> Result<(), Diagnostic> {
+    let mut depth = 0usize;
+    let mut nots = 0usize;
+    let mut chars = text.char_indices().peekable();
+    let too_deep = |offset: usize, what: &str| {
+        Diagnostic::error(
+            SYNTAX_ERROR,
+            format!("{what} nest more than {MAX_NESTING} levels deep"),
+        )
+        .at(sources, Span::new(file, offset, offset + 1), "too deep")
+        .with_help("split the condition into several rules or simplify it")
+    };
+    while let Some((offset, c)) = chars.next() {
+        match c {
+            '#' => while chars.next_if(|(_, c)| *c != '\n').is_some() {},
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep(offset, "parentheses"));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut end = offset + c.len_utf8();
+                while let Some((i, c)) = chars
+                    .next_if(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+                {
+                    end = i + c.len_utf8();
+                }
+                if text.get(offset..end) == Some("not") {
+                    nots += 1;
+                    if nots > MAX_NESTING {
+                        return Err(too_deep(offset, "`not`s"));
+                    }
+                } else {
+                    nots = 0;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn convert(
     sources: &SourceMap,
     file: FileId,

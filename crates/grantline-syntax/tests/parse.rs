@@ -132,3 +132,32 @@ fn role_is_usable_as_an_attribute_name() {
     let file = parse("attribute role: a | b\nrule r: where role is a grants x\nrole r: x").unwrap();
     assert_eq!(file.statements.len(), 3);
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = format!(
+        "rule r: where {}level > 1{} grants x",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let err = parse(&deep).unwrap_err();
+    assert!(
+        err.contains("parentheses nest more than 32 levels deep"),
+        "{err}"
+    );
+    let nots = format!("rule r: {} active grants x", "not ".repeat(5000));
+    let err = parse(&nots).unwrap_err();
+    assert!(
+        err.contains("`not`s nest more than 32 levels deep"),
+        "{err}"
+    );
+    // Within the limit, nesting parses, and parentheses in comments and quotes do not count.
+    let fine = format!(
+        "# {}\nrule r: where {}level > 1{} and title is \"{}\" grants x",
+        "(".repeat(500),
+        "(".repeat(32),
+        ")".repeat(32),
+        "(".repeat(300)
+    );
+    parse(&fine).unwrap();
+}
