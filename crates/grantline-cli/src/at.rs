@@ -14,9 +14,23 @@ pub enum When {
     Instant(DateTime<Utc>),
 }
 
+/// `YYYY-MM-DD` with every digit written, so that `2026-12-1` is refused
+/// rather than guessed at.
+fn starts_with_full_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 10
+        && bytes.iter().take(10).enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
 pub fn parse(text: &str) -> Result<When, String> {
     if text == "now" {
         return Ok(When::Now);
+    }
+    if !starts_with_full_date(text) {
+        return Err(not_an_instant(text));
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(When::Date(date));
@@ -34,10 +48,18 @@ pub fn parse(text: &str) -> Result<When, String> {
             return Ok(When::Local(local));
         }
     }
-    Err(format!(
-        "`{text}` is not an instant: use `now`, a date (2026-12-01), a local date-time (2026-12-01T09:00) or RFC 3339 (2026-12-01T09:00:00Z)"
-    ))
+    Err(not_an_instant(text))
 }
+
+fn not_an_instant(text: &str) -> String {
+    format!(
+        "`{text}` is not an instant: use `now`, a date (2026-12-01), a local date-time (2026-12-01T09:00) or RFC 3339 (2026-12-01T09:00:00Z)"
+    )
+}
+
+/// How far past a local time that does not exist (a daylight-saving gap) to
+/// look for the first one that does; Samoa skipped a whole day in 2011.
+const LONGEST_GAP_MINUTES: i64 = 48 * 60;
 
 impl When {
     pub fn resolve(self, engine: &Engine) -> DateTime<Utc> {
@@ -45,19 +67,20 @@ impl When {
             When::Now => Utc::now(),
             When::Date(date) => engine.day_start(date),
             When::Instant(instant) => instant,
-            When::Local(local) => engine
-                .timezone()
-                .from_local_datetime(&local)
-                .earliest()
-                // A local time inside a DST gap: take the first hour after it.
-                .or_else(|| {
-                    engine
-                        .timezone()
-                        .from_local_datetime(&(local + chrono::Duration::hours(1)))
-                        .earliest()
-                })
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|| Utc.from_utc_datetime(&local)),
+            When::Local(local) => {
+                let tz = engine.timezone();
+                // A local time inside a gap becomes the first instant after
+                // the gap, as policy dates do. Gaps are whole quarter hours.
+                (0..=LONGEST_GAP_MINUTES / 15)
+                    .filter_map(|step| {
+                        let shifted =
+                            local.checked_add_signed(chrono::TimeDelta::try_minutes(step * 15)?)?;
+                        tz.from_local_datetime(&shifted).earliest()
+                    })
+                    .next()
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+            }
         }
     }
 }
@@ -76,6 +99,8 @@ mod tests {
             Ok(When::Instant(_))
         ));
         assert!(parse("2026-13-01").is_err());
+        assert!(parse("2026-12-1").is_err());
+        assert!(parse("2026-12-1T09:00").is_err());
         assert!(parse("tomorrow").is_err());
     }
 }

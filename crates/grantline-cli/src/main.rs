@@ -206,10 +206,7 @@ fn check(path: &Path, format: DiagnosticFormat, color: bool) -> Result<(), Failu
     let sources = load_sources(path)?;
     let compiled = grantline_compiler::compile(&sources);
     if let DiagnosticFormat::Json = format {
-        println!(
-            "{}",
-            grantline::render::diagnostics_json(&compiled.diagnostics)
-        );
+        print_out(&grantline::render::diagnostics_json(&compiled.diagnostics))?;
         return if compiled.has_errors() {
             Err(Failure::Reported)
         } else {
@@ -225,7 +222,7 @@ fn check(path: &Path, format: DiagnosticFormat, color: bool) -> Result<(), Failu
                     grantline::render::diagnostics_human(&compiled.diagnostics, color)
                 );
             }
-            println!(
+            print_out(&format!(
                 "{}: {} file{}, {} attribute{}, {} entitlement{}, {} role{}, {} rule{}; no errors",
                 path.display(),
                 sources.len(),
@@ -238,8 +235,7 @@ fn check(path: &Path, format: DiagnosticFormat, color: bool) -> Result<(), Failu
                 plural(policy.roles.len()),
                 policy.rules.len(),
                 plural(policy.rules.len()),
-            );
-            Ok(())
+            ))
         }
     }
 }
@@ -252,8 +248,8 @@ fn compile(path: &Path, output: Option<&Path>) -> Result<(), Failure> {
     };
     let json = policy.to_json();
     match output {
-        None => println!("{json}"),
-        Some(file) if file == Path::new("-") => println!("{json}"),
+        None => print_out(&json)?,
+        Some(file) if file == Path::new("-") => print_out(&json)?,
         Some(file) => {
             std::fs::write(file, json + "\n").map_err(|error| {
                 Failure::Input(format!("cannot write {}: {error}", file.display()))
@@ -361,6 +357,9 @@ fn eval(source: &PolicySource, identity: &Path, options: &EvalOptions) -> Result
                         let text = grantline::render::decision_text(&decision, engine.timezone());
                         write_out(&mut stdout, &text)?;
                     }
+                    // Already on standard error; in a listing of several
+                    // records, also say in place that this one was skipped.
+                    Err(_) if single => {}
                     Err(error) => write_out(
                         &mut stdout,
                         &format!("not evaluated: {}\n", record_error(record, error)),
@@ -416,9 +415,20 @@ fn json_value(value: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
+/// Writes to standard output. A closed pipe (`grantline … | head`) ends the
+/// command quietly instead of failing loudly.
 fn write_out(out: &mut impl Write, text: &str) -> Result<(), Failure> {
-    out.write_all(text.as_bytes())
-        .map_err(|error| Failure::Input(format!("cannot write output: {error}")))
+    out.write_all(text.as_bytes()).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::Reported
+        } else {
+            Failure::Input(format!("cannot write output: {error}"))
+        }
+    })
+}
+
+fn print_out(text: &str) -> Result<(), Failure> {
+    write_out(&mut std::io::stdout().lock(), &format!("{text}\n"))
 }
 
 #[cfg(test)]

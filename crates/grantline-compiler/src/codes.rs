@@ -26,6 +26,7 @@ pub const DUPLICATE_TIMEZONE: &str = "grantline::duplicate-timezone";
 pub const DUPLICATE_CLAUSE: &str = "grantline::duplicate-clause";
 pub const EMPTY_WINDOW: &str = "grantline::empty-window";
 pub const DENY_CLAUSE: &str = "grantline::deny-clause";
+pub const OVERLAPPING_SEPARATION: &str = "grantline::overlapping-separation";
 
 /// Every code with a one-line meaning, for documentation and `--explain`.
 pub const ALL: &[(&str, &str)] = &[
@@ -74,7 +75,10 @@ pub const ALL: &[(&str, &str)] = &[
         "an entitlement is not in the catalogue",
     ),
     (UNKNOWN_ROLE, "a role is not declared"),
-    (ROLE_CYCLE, "roles include each other in a cycle"),
+    (
+        ROLE_CYCLE,
+        "roles include each other in a cycle, or more than 16 levels deep",
+    ),
     (DUPLICATE_PROPERTY, "an entitlement property is given twice"),
     (BAD_DATE, "a date is not a real calendar date"),
     (BAD_NUMBER, "a number is out of range"),
@@ -90,4 +94,8 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (EMPTY_WINDOW, "a rule's time window closes before it opens"),
     (DENY_CLAUSE, "a deny rule has a clause only grants can have"),
+    (
+        OVERLAPPING_SEPARATION,
+        "both sides of a `separate` hold the same entitlement, so everyone who has it conflicts",
+    ),
 ];

@@ -113,14 +113,51 @@ impl ConditionCompiler<'_, '_> {
     /// `with X`: a flag or a value as anywhere else, or else an attribute
     /// that must have a value (`with end_date`).
     fn with_condition(&mut self, word: &Word) -> Option<Condition> {
-        if self.declarations.meanings(&word.text).is_empty() {
-            if let Some((_, attribute)) = self.declarations.attribute(&word.text) {
-                return Some(Condition::Present {
-                    attribute: attribute.name.clone(),
-                });
-            }
+        // A flag's name means the flag, resolved like any word.
+        let Some((_, attribute)) = self
+            .declarations
+            .attribute(&word.text)
+            .filter(|(_, a)| a.kind != AttributeKind::Flag)
+        else {
+            return self.word_condition(word);
+        };
+        let meanings = self.declarations.meanings(&word.text);
+        if meanings.is_empty() {
+            return Some(Condition::Present {
+                attribute: attribute.name.clone(),
+            });
         }
-        self.word_condition(word)
+        // A value of another attribute spelled like this attribute.
+        let values: Vec<String> = meanings.iter().map(|m| self.describe_meaning(*m)).collect();
+        let explicit_values: Vec<String> = meanings
+            .iter()
+            .filter_map(|m| match m {
+                Meaning::Value(a) => Some(format!(
+                    "`where {} is {}`",
+                    self.attribute_name(*a),
+                    quote_if_needed(&word.text)
+                )),
+                Meaning::Flag(_) => None,
+            })
+            .collect();
+        self.context.report(
+            Diagnostic::error(
+                codes::AMBIGUOUS_WORD,
+                format!(
+                    "`{}` is ambiguous: it is the attribute `{}` and {}",
+                    word.text,
+                    attribute.name,
+                    join_and(&values)
+                ),
+            )
+            .at(self.context.sources, word.span, "which one?")
+            .with_help(format!(
+                "for the value write {}; `with {}` cannot also test that the attribute has a value while a value has its name",
+                join_or(&explicit_values),
+                word.text
+            )),
+        );
+        None
     }
 
     /// A bare value or flag word, in either form.
@@ -179,10 +216,7 @@ impl ConditionCompiler<'_, '_> {
                     attribute.name
                 ),
                 AttributeKind::Number => {
-                    format!(
-                        "compare it in a `where` clause: `where {} >= 5`",
-                        attribute.name
-                    )
+                    format!("compare it with a number: `where {} >= 5`", attribute.name)
                 }
                 AttributeKind::Date => format!(
                     "compare it (`where {0} < 2026-01-01`) or use it in a window (`from {0}`)",
@@ -210,18 +244,31 @@ impl ConditionCompiler<'_, '_> {
                 attribute.name
             ))
         } else {
-            let suggestions = closest(&word.text, self.declarations.known_words());
+            let attributes = self.declarations.attribute_names();
+            let suggestions = closest(
+                &word.text,
+                self.declarations.known_words().chain(attributes),
+            );
             let described: Vec<String> = suggestions
                 .iter()
                 .map(|s| {
                     let meaning = self.declarations.meanings(s).first().copied();
                     match meaning {
                         Some(m) => format!("`{s}` ({})", self.describe_meaning(m)),
-                        None => format!("`{s}`"),
+                        None => format!("`with {s}` (the attribute `{s}` has a value)"),
                     }
                 })
                 .collect();
-            let help = if described.is_empty() {
+            let clause =
+                matches!(word.text.as_str(), "from" | "until" | "for" | "requires").then(|| {
+                    format!(
+                        "`{}` starts a clause that comes after the effect: `… grants slack {} …`",
+                        word.text, word.text
+                    )
+                });
+            let help = if let Some(clause) = clause {
+                clause
+            } else if described.is_empty() {
                 "every word of a condition must be a value of a declared attribute (`attribute department: Sales | …`) or a flag (`attribute manager: flag`)".to_string()
             } else {
                 format!("did you mean {}?", join_or(&described))
@@ -429,6 +476,7 @@ impl ConditionCompiler<'_, '_> {
         let found = match literal {
             Literal::Date { .. } => "a date",
             Literal::Number { .. } => "a number",
+            Literal::Word(word) if word.quoted => "a quoted value",
             Literal::Word(_) => "a word",
         };
         self.context.report(

@@ -521,84 +521,133 @@ fn entitlement_properties(
     entitlement
 }
 
-/// Expands every role to its entitlements, reporting each cycle once.
+/// How deeply roles may include roles. Expansion recurses on it, and a
+/// bundle of bundles 16 deep is already beyond what anyone can review.
+pub const MAX_ROLE_DEPTH: usize = 16;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    InProgress,
+    Done,
+}
+
+/// Expands every role to its entitlements, each role once (memoized, so
+/// shared sub-roles cost nothing extra), reporting each cycle once.
 fn expand_roles(
     context: &mut Context<'_>,
     decls: &[&ast::RoleDecl],
     members: &[Vec<Target>],
 ) -> HashMap<String, Vec<ResolvedEntitlement>> {
-    let index: HashMap<&str, usize> = decls
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.name.text.as_str(), i))
-        .collect();
-    let mut expansions: HashMap<String, Vec<ResolvedEntitlement>> = HashMap::new();
-    let mut reported_cycles: BTreeSet<Vec<String>> = BTreeSet::new();
-    for (role, decl) in decls.iter().enumerate() {
-        let mut path = vec![role];
-        let mut resolved = Vec::new();
-        expand_into(
-            context,
-            decls,
-            members,
-            &index,
-            &mut path,
-            &mut resolved,
-            &mut reported_cycles,
-        );
-        expansions.insert(decl.name.text.clone(), dedupe_resolved(resolved));
+    let mut expander = RoleExpander {
+        decls,
+        members,
+        index: decls
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.text.as_str(), i))
+            .collect(),
+        visits: vec![Visit::New; decls.len()],
+        expansions: vec![Vec::new(); decls.len()],
+        path: Vec::new(),
+        reported_cycles: BTreeSet::new(),
+    };
+    for role in 0..decls.len() {
+        expander.visit(context, role);
     }
-    expansions
+    decls
+        .iter()
+        .zip(expander.expansions)
+        .map(|(decl, expansion)| (decl.name.text.clone(), expansion))
+        .collect()
 }
 
-fn expand_into(
-    context: &mut Context<'_>,
-    decls: &[&ast::RoleDecl],
-    members: &[Vec<Target>],
-    index: &HashMap<&str, usize>,
-    path: &mut Vec<usize>,
-    resolved: &mut Vec<ResolvedEntitlement>,
-    reported_cycles: &mut BTreeSet<Vec<String>>,
-) {
-    let Some(&current) = path.last() else {
-        return;
-    };
-    let via: Vec<String> = path
-        .iter()
-        .filter_map(|i| decls.get(*i).map(|d| d.name.text.clone()))
-        .collect();
-    for target in members.get(current).map(Vec::as_slice).unwrap_or(&[]) {
-        match target {
-            Target::Entitlement(name) => resolved.push(ResolvedEntitlement {
-                entitlement: name.clone(),
-                via: via.clone(),
-            }),
-            Target::Role(name) => {
-                let Some(&included) = index.get(name.as_str()) else {
-                    continue;
-                };
-                if let Some(start) = path.iter().position(|r| *r == included) {
-                    report_cycle(
-                        context,
-                        decls,
-                        path.get(start..).unwrap_or(&[]),
-                        reported_cycles,
-                    );
-                    continue;
-                }
-                path.push(included);
-                expand_into(
-                    context,
-                    decls,
-                    members,
-                    index,
-                    path,
-                    resolved,
-                    reported_cycles,
+struct RoleExpander<'d, 'a> {
+    decls: &'d [&'a ast::RoleDecl],
+    members: &'d [Vec<Target>],
+    index: HashMap<&'a str, usize>,
+    visits: Vec<Visit>,
+    expansions: Vec<Vec<ResolvedEntitlement>>,
+    /// The roles being expanded, outermost first.
+    path: Vec<usize>,
+    reported_cycles: BTreeSet<Vec<String>>,
+}
+
+impl RoleExpander<'_, '_> {
+    fn name(&self, role: usize) -> String {
+        self.decls
+            .get(role)
+            .map(|d| d.name.text.clone())
+            .unwrap_or_default()
+    }
+
+    fn visit(&mut self, context: &mut Context<'_>, role: usize) {
+        if self.visits.get(role) != Some(&Visit::New) {
+            return;
+        }
+        if self.path.len() >= MAX_ROLE_DEPTH {
+            if let Some(decl) = self.decls.get(role) {
+                context.report(
+                    Diagnostic::error(
+                        codes::ROLE_CYCLE,
+                        format!("roles include roles more than {MAX_ROLE_DEPTH} levels deep"),
+                    )
+                    .at(context.sources, decl.name.span, "included too deep")
+                    .with_help("flatten the role hierarchy: include the entitlements directly"),
                 );
-                path.pop();
+            }
+            if let Some(visit) = self.visits.get_mut(role) {
+                *visit = Visit::Done;
+            }
+            return;
+        }
+        if let Some(visit) = self.visits.get_mut(role) {
+            *visit = Visit::InProgress;
+        }
+        self.path.push(role);
+        let name = self.name(role);
+        let mut resolved = Vec::new();
+        for target in self.members.get(role).map(Vec::as_slice).unwrap_or(&[]) {
+            match target {
+                Target::Entitlement(entitlement) => resolved.push(ResolvedEntitlement {
+                    entitlement: entitlement.clone(),
+                    via: vec![name.clone()],
+                }),
+                Target::Role(included_name) => {
+                    let Some(&included) = self.index.get(included_name.as_str()) else {
+                        continue;
+                    };
+                    if self.visits.get(included) == Some(&Visit::InProgress) {
+                        let start = self.path.iter().position(|r| *r == included).unwrap_or(0);
+                        let cycle: Vec<usize> = self.path.get(start..).unwrap_or(&[]).to_vec();
+                        report_cycle(context, self.decls, &cycle, &mut self.reported_cycles);
+                        continue;
+                    }
+                    self.visit(context, included);
+                    for inner in self
+                        .expansions
+                        .get(included)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[])
+                    {
+                        let mut via = Vec::with_capacity(inner.via.len() + 1);
+                        via.push(name.clone());
+                        via.extend(inner.via.iter().cloned());
+                        resolved.push(ResolvedEntitlement {
+                            entitlement: inner.entitlement.clone(),
+                            via,
+                        });
+                    }
+                }
             }
         }
+        if let Some(expansion) = self.expansions.get_mut(role) {
+            *expansion = dedupe_resolved(resolved);
+        }
+        if let Some(visit) = self.visits.get_mut(role) {
+            *visit = Visit::Done;
+        }
+        self.path.pop();
     }
 }
 

@@ -155,7 +155,8 @@ pub fn add_path(sources: &mut SourceMap, path: &Path) -> Result<(), LoadError> {
     let metadata = std::fs::metadata(path).map_err(io_error)?;
     let files = if metadata.is_dir() {
         let mut found = Vec::new();
-        collect_grant_files(path, &mut found)?;
+        let mut visited = Vec::new();
+        collect_grant_files(path, &mut found, &mut visited)?;
         found.sort();
         if found.is_empty() {
             return Err(LoadError::NoPolicies {
@@ -176,7 +177,21 @@ pub fn add_path(sources: &mut SourceMap, path: &Path) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn collect_grant_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+/// Collects `*.grant` files below `dir`, following symbolic links; a folder
+/// reached twice (a link loop) is read once.
+fn collect_grant_files(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    visited: &mut Vec<PathBuf>,
+) -> Result<(), LoadError> {
+    let canonical = std::fs::canonicalize(dir).map_err(|source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if visited.contains(&canonical) {
+        return Ok(());
+    }
+    visited.push(canonical);
     let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
         path: dir.to_path_buf(),
         source,
@@ -187,12 +202,13 @@ fn collect_grant_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadE
             source,
         })?;
         let path = entry.path();
-        let file_type = entry.file_type().map_err(|source| LoadError::Io {
+        // `metadata` follows symbolic links, so a linked folder is read too.
+        let metadata = std::fs::metadata(&path).map_err(|source| LoadError::Io {
             path: path.clone(),
             source,
         })?;
-        if file_type.is_dir() {
-            collect_grant_files(&path, found)?;
+        if metadata.is_dir() {
+            collect_grant_files(&path, found, visited)?;
         } else if path.extension().is_some_and(|ext| ext == "grant") {
             found.push(path);
         }

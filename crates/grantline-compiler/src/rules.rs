@@ -315,9 +315,30 @@ pub fn compile_separations(
                 .map(|r| r.entitlement)
                 .collect()
         };
+        let left_entitlements = names(&left);
+        let right_entitlements = names(&right);
+        let shared: Vec<&String> = left_entitlements
+            .iter()
+            .filter(|e| right_entitlements.contains(e))
+            .collect();
+        if !shared.is_empty() {
+            let listed: Vec<String> = shared.iter().map(|e| format!("`{e}`")).collect();
+            context.report(
+                Diagnostic::error(
+                    codes::OVERLAPPING_SEPARATION,
+                    format!(
+                        "both sides of this separation hold {}",
+                        listed.join(", ")
+                    ),
+                )
+                .at(context.sources, decl.span, "the sides overlap")
+                .with_help("a separation keeps two different duties apart; name sides that share no entitlement"),
+            );
+            continue;
+        }
         separations.push(ir::Separation {
-            left_entitlements: names(&left),
-            right_entitlements: names(&right),
+            left_entitlements,
+            right_entitlements,
             left,
             right,
             source: location(context.sources, decl.span),

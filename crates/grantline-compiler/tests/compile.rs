@@ -171,3 +171,29 @@ fn with_an_attribute_tests_that_it_has_a_value() {
         Condition::And { all } if all[1] == Condition::Not { not: Box::new(Condition::Present { attribute: "end_date".into() }) }
     ));
 }
+
+#[cfg(unix)]
+#[test]
+fn linked_folders_are_read_and_link_loops_end() {
+    let dir = std::env::temp_dir().join(format!("grantline-links-{}", std::process::id()));
+    let shared = dir.join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::write(shared.join("schema.grant"), SCHEMA).unwrap();
+    std::fs::write(
+        dir.join("policies/rules.grant"),
+        "rule r: anyone grants slack",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&shared, dir.join("policies/shared")).unwrap();
+    std::os::unix::fs::symlink(dir.join("policies"), dir.join("policies/loop")).unwrap();
+    let sources = grantline_compiler::load_path(&dir.join("policies")).unwrap();
+    let compiled = compile(&sources);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{}",
+        render_human(&compiled.diagnostics, false)
+    );
+    assert_eq!(compiled.policy.unwrap().rules.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -158,16 +158,24 @@ impl SourceCode for NamedFile<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self
-            .0
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.0.text();
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette counts columns in bytes; count characters, as `location()` does.
+        let start = inner.span().offset();
+        let line_start = text
+            .get(..start)
+            .and_then(|before| before.rfind('\n').map(|i| i + 1))
+            .unwrap_or(0);
+        let column = text
+            .get(line_start..start)
+            .map(|prefix| prefix.chars().count())
+            .unwrap_or_else(|| inner.column());
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name().to_string(),
             inner.data(),
             *inner.span(),
             inner.line(),
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
@@ -178,6 +186,8 @@ impl SourceCode for NamedFile<'_> {
 struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
     source: Option<NamedFile<'a>>,
+    /// The message with its location, used when no excerpt is shown.
+    located_message: Option<String>,
 }
 
 impl fmt::Debug for MietteView<'_> {
@@ -188,8 +198,34 @@ impl fmt::Debug for MietteView<'_> {
 
 impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(
+            self.located_message
+                .as_deref()
+                .unwrap_or(&self.diagnostic.message),
+        )
     }
+}
+
+/// Lines longer than this are not excerpted: the underline would be
+/// unreadable, and miette cannot render columns past 65,535.
+const LONGEST_EXCERPTED_LINE: usize = 1_000;
+
+fn points_into_long_line(diagnostic: &Diagnostic) -> bool {
+    let (Some(file), Some(primary)) = (&diagnostic.file, &diagnostic.primary) else {
+        return false;
+    };
+    let text = file.text();
+    let start = primary.span.start.min(text.len());
+    let line_start = text
+        .get(..start)
+        .and_then(|before| before.rfind('\n').map(|i| i + 1))
+        .unwrap_or(0);
+    let line_end = text
+        .get(start..)
+        .and_then(|after| after.find('\n').map(|i| start + i))
+        .unwrap_or(text.len());
+    line_end.saturating_sub(line_start) > LONGEST_EXCERPTED_LINE
+        || primary.span.len() > LONGEST_EXCERPTED_LINE
 }
 
 impl std::error::Error for MietteView<'_> {}
@@ -271,9 +307,23 @@ pub fn render_human(diagnostics: &[Diagnostic], color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let excerpt = !points_into_long_line(diagnostic);
         let view = MietteView {
             diagnostic,
-            source: diagnostic.file.as_deref().map(NamedFile),
+            source: diagnostic
+                .file
+                .as_deref()
+                .filter(|_| excerpt)
+                .map(NamedFile),
+            located_message: (!excerpt)
+                .then(|| diagnostic.location())
+                .flatten()
+                .map(|at| {
+                    format!(
+                        "{} (at {}:{}:{})",
+                        diagnostic.message, at.file, at.line, at.column
+                    )
+                }),
         };
         if handler.render_report(&mut out, &view).is_err() {
             // Rendering into a String cannot fail on I/O; fall back to the

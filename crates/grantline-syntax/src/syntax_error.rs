@@ -31,32 +31,27 @@ pub const RESERVED_WORDS: &[&str] = &[
     "timezone",
 ];
 
-/// How deeply parentheses and `not`s may nest. The parser, the compiler and
-/// the evaluator recurse on nesting; a limit far above any real policy keeps
-/// a hostile file from overflowing the stack.
+/// How many `(` and `not` one rule may contain. Nesting depth never exceeds
+/// this count, and the parser, the compiler and the evaluator recurse on
+/// nesting: a bound far above any real policy keeps a hostile file from
+/// overflowing the stack, on any thread.
 pub const MAX_NESTING: usize = 32;
 
-/// Rejects input nested deeper than [`MAX_NESTING`] before the recursive
-/// parser sees it.
+/// Rejects a rule with more than [`MAX_NESTING`] parentheses and `not`s
+/// before the recursive parser sees it.
 pub(crate) fn check_nesting(
     sources: &SourceMap,
     file: FileId,
     text: &str,
 ) -> Result<(), Diagnostic> {
-    let mut depth = 0usize;
-    let mut nots = 0usize;
+    let mut nesting = 0usize;
     let mut chars = text.char_indices().peekable();
-    let too_deep = |offset: usize, what: &str| {
-        Diagnostic::error(
-            SYNTAX_ERROR,
-            format!("{what} nest more than {MAX_NESTING} levels deep"),
-        )
-        .at(sources, Span::new(file, offset, offset + 1), "too deep")
-        .with_help("split the condition into several rules or simplify it")
-    };
     while let Some((offset, c)) = chars.next() {
-        match c {
-            '#' => while chars.next_if(|(_, c)| *c != '\n').is_some() {},
+        let nests = match c {
+            '#' => {
+                while chars.next_if(|(_, c)| *c != '\n').is_some() {}
+                false
+            }
             '"' => {
                 while let Some((_, c)) = chars.next() {
                     match c {
@@ -67,14 +62,9 @@ pub(crate) fn check_nesting(
                         _ => {}
                     }
                 }
+                false
             }
-            '(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(too_deep(offset, "parentheses"));
-                }
-            }
-            ')' => depth = depth.saturating_sub(1),
+            '(' => true,
             c if c.is_alphanumeric() || c == '_' => {
                 let mut end = offset + c.len_utf8();
                 while let Some((i, c)) = chars
@@ -82,16 +72,28 @@ pub(crate) fn check_nesting(
                 {
                     end = i + c.len_utf8();
                 }
-                if text.get(offset..end) == Some("not") {
-                    nots += 1;
-                    if nots > MAX_NESTING {
-                        return Err(too_deep(offset, "`not`s"));
+                match text.get(offset..end) {
+                    // `rule` is reserved: it always starts a new rule.
+                    Some("rule") => {
+                        nesting = 0;
+                        false
                     }
-                } else {
-                    nots = 0;
+                    Some("not") => true,
+                    _ => false,
                 }
             }
-            _ => {}
+            _ => false,
+        };
+        if nests {
+            nesting += 1;
+            if nesting > MAX_NESTING {
+                return Err(Diagnostic::error(
+                    SYNTAX_ERROR,
+                    format!("this rule has more than {MAX_NESTING} parentheses and `not`s"),
+                )
+                .at(sources, Span::new(file, offset, offset + 1), "one too many")
+                .with_help("so deep a condition is unreadable; split it into several rules"));
+            }
         }
     }
     Ok(())
@@ -215,6 +217,29 @@ fn hint(text: &str, offset: usize, found: &str, expected: &[Rule]) -> Option<Str
             Rule::word | Rule::quoted | Rule::value_term | Rule::literal_set
         )
     }) || expected.is_empty();
+    let after_colon = text
+        .get(..offset)
+        .is_some_and(|before| before.trim_end().ends_with(':'));
+    if matches!(found, "grants" | "denies") && after_colon {
+        return Some(format!(
+            "a rule needs a condition before `{found}`; write `anyone` to mean everyone"
+        ));
+    }
+    if found.starts_with(|c: char| !c.is_ascii() && c.is_alphanumeric()) {
+        // The word began before the character the parser stopped at.
+        let before = text.get(..offset).unwrap_or("");
+        let start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .last()
+            .map(|(i, _)| i)
+            .unwrap_or(offset);
+        let word = format!("{}{found}", before.get(start..).unwrap_or(""));
+        return Some(format!(
+            "bare words are made of ASCII letters, digits, `_` and `-`; quote other values: \"{word}\""
+        ));
+    }
     if matches!(found, "grants" | "denies") && expects_value {
         return Some(format!("a value is missing before `{found}`"));
     }

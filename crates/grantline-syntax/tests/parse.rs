@@ -142,13 +142,13 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     );
     let err = parse(&deep).unwrap_err();
     assert!(
-        err.contains("parentheses nest more than 32 levels deep"),
+        err.contains("this rule has more than 32 parentheses and `not`s"),
         "{err}"
     );
     let nots = format!("rule r: {} active grants x", "not ".repeat(5000));
     let err = parse(&nots).unwrap_err();
     assert!(
-        err.contains("`not`s nest more than 32 levels deep"),
+        err.contains("this rule has more than 32 parentheses and `not`s"),
         "{err}"
     );
     // Within the limit, nesting parses, and parentheses in comments and quotes do not count.
@@ -160,4 +160,65 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         "(".repeat(300)
     );
     parse(&fine).unwrap();
+    // Parentheses and `not`s count together, so mixing them does not get around the limit.
+    let mixed = format!(
+        "rule r: where {}manager{} grants x",
+        "manager or not not (".repeat(11),
+        ")".repeat(11)
+    );
+    assert!(parse(&mixed).unwrap_err().contains("more than 32"));
+    // The count is per rule.
+    let many = "rule r: where (not manager) grants x\n".repeat(40);
+    parse(&many).unwrap();
+}
+
+#[test]
+fn an_error_far_along_a_long_line_is_rendered_without_an_excerpt() {
+    let text = format!("rule r: anyone grants slack{}, %\n", " ".repeat(70_000));
+    let err = parse(&text).unwrap_err();
+    assert!(err.contains("(at test.grant:1:70030)"), "{err}");
+}
+
+#[test]
+fn columns_count_characters_in_every_format() {
+    let mut sources = SourceMap::new();
+    let file = sources.add("test.grant", "rule r: \"日本\" grants x %");
+    let diagnostic = parse_file(&sources, file).unwrap_err();
+    assert_eq!(diagnostic.location().unwrap().column, 23);
+    let human = render_human(&[diagnostic], false);
+    assert!(human.contains("[test.grant:1:23]"), "{human}");
+}
+
+#[test]
+fn reserved_words_are_not_entitlement_names() {
+    let err = parse("entitlement slack, where").unwrap_err();
+    assert!(err.contains("`where`"), "{err}");
+}
+
+#[test]
+fn optional_is_a_value_where_a_value_list_begins() {
+    let file = parse("attribute x: optional | y\nattribute z: optional date").unwrap();
+    let Statement::Attribute(x) = &file.statements[0] else {
+        panic!()
+    };
+    assert!(!x.optional);
+    assert!(matches!(&x.kind, AttributeKind::Values(v) if v[0].text == "optional"));
+    let Statement::Attribute(z) = &file.statements[1] else {
+        panic!()
+    };
+    assert!(z.optional);
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    let file = parse("\u{feff}entitlement slack").unwrap();
+    assert_eq!(file.statements.len(), 1);
+}
+
+#[test]
+fn hints_for_a_missing_condition_and_non_ascii_words() {
+    let err = parse("rule a: grants slack").unwrap_err();
+    assert!(err.contains("write `anyone` to mean everyone"), "{err}");
+    let err = parse("rule a: in Zürich grants slack").unwrap_err();
+    assert!(err.contains("quote other values: \"Zürich\""), "{err}");
 }
