@@ -177,6 +177,45 @@ impl ConditionCompiler<'_, '_> {
     fn resolve_word(&mut self, word: &Word) -> Option<Meaning> {
         let meanings = self.declarations.meanings(&word.text);
         match meanings {
+            [one] if !word.quoted => {
+                // `data` when the schema also knows `Data`: a bare word is
+                // too easy to mistype for the other; quoting says "exactly".
+                // A reserved word is always written quoted, so a bare word
+                // is never a mistyped spelling of it.
+                let mut variants: Vec<&str> = self
+                    .declarations
+                    .case_variants(&word.text)
+                    .filter(|v| !grantline_syntax::RESERVED_WORDS.contains(v))
+                    .collect();
+                if variants.is_empty() {
+                    return Some(*one);
+                }
+                variants.sort_unstable();
+                let described: Vec<String> = variants
+                    .iter()
+                    .filter_map(|v| {
+                        let meaning = self.declarations.meanings(v).first()?;
+                        Some(format!("`{v}` ({})", self.describe_meaning(*meaning)))
+                    })
+                    .collect();
+                self.context.report(
+                    Diagnostic::error(
+                        codes::AMBIGUOUS_WORD,
+                        format!(
+                            "`{}` ({}) differs only in case from {}",
+                            word.text,
+                            self.describe_meaning(*one),
+                            join_and(&described)
+                        ),
+                    )
+                    .at(self.context.sources, word.span, "which spelling?")
+                    .with_help(format!(
+                        "quote the value to mean exactly this spelling: \"{}\"",
+                        word.text
+                    )),
+                );
+                return None;
+            }
             [one] => return Some(*one),
             [] => {}
             several => {

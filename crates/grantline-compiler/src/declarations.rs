@@ -65,6 +65,15 @@ impl Declarations {
         self.words.get(word).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// Other known words that differ from `word` only in case.
+    pub fn case_variants<'w>(&'w self, word: &'w str) -> impl Iterator<Item = &'w str> {
+        let folded = word.to_lowercase();
+        self.words
+            .keys()
+            .map(String::as_str)
+            .filter(move |known| *known != word && known.to_lowercase() == folded)
+    }
+
     pub fn known_words(&self) -> impl Iterator<Item = &str> {
         self.words.keys().map(String::as_str)
     }

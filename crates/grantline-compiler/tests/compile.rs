@@ -197,3 +197,21 @@ fn linked_folders_are_read_and_link_loops_end() {
     assert_eq!(compiled.policy.unwrap().rules.len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn quoting_a_value_that_differs_only_in_case_says_exactly_which() {
+    let mut sources = SourceMap::new();
+    sources.add("schema.grant", SCHEMA);
+    sources.add(
+        "rules.grant",
+        "attribute team: Data | Platform\nattribute unit: data | web\nrule r: in \"Data\" grants slack\nrule s: where unit is data grants slack",
+    );
+    let compiled = compile(&sources);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{}",
+        render_human(&compiled.diagnostics, false)
+    );
+    let policy = compiled.policy.unwrap();
+    assert_eq!(policy.rules[0].condition.to_string(), "team is Data");
+}
