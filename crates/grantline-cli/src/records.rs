@@ -148,9 +148,15 @@ mod tests {
         let error = serde_json::from_str::<StrictJson>(r#"[{"a": 1}, {"b": 1, "b": 2}]"#)
             .err()
             .unwrap();
-        assert!(error.to_string().contains("the field `b` appears twice"), "{error}");
+        assert!(
+            error.to_string().contains("the field `b` appears twice"),
+            "{error}"
+        );
         let StrictJson(value) =
             serde_json::from_str(r#"{"a": [1, 2.5, "x", null, true, {"c": -3}]}"#).unwrap();
-        assert_eq!(value, serde_json::json!({"a": [1, 2.5, "x", null, true, {"c": -3}]}));
+        assert_eq!(
+            value,
+            serde_json::json!({"a": [1, 2.5, "x", null, true, {"c": -3}]})
+        );
     }
 }

@@ -54,6 +54,33 @@ impl fmt::Display for IrProblem {
     }
 }
 
+/// How deeply `and`, `or` and `not` may nest in one rule's condition. The
+/// evaluator recurses on nesting; the bound keeps an IR loaded from JSON or
+/// built by a program from overflowing the stack, and is far above any
+/// condition a person would write.
+pub const MAX_CONDITION_DEPTH: usize = 64;
+
+/// Whether `and`, `or` and `not` nest more than `limit` levels deep in
+/// `condition` (a leaf is at level 0; each `and`, `or` or `not` around it
+/// adds one). Iterative, so it cannot itself overflow the stack.
+fn nests_deeper_than(condition: &Condition, limit: usize) -> bool {
+    let mut stack = vec![(condition, 0usize)];
+    while let Some((condition, depth)) = stack.pop() {
+        let children: &[Condition] = match condition {
+            Condition::And { all } => all,
+            Condition::Or { any } => any,
+            Condition::Not { not } => std::slice::from_ref(not.as_ref()),
+            _ => continue,
+        };
+        let depth = depth + 1;
+        if depth > limit {
+            return true;
+        }
+        stack.extend(children.iter().map(|c| (c, depth)));
+    }
+    false
+}
+
 /// Three-valued truth (Kleene).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Truth {
@@ -643,7 +670,16 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
                 "a rule with this name already exists".to_string(),
             );
         }
-        let cond = checker.condition(&rule.condition, &subject, &rule.source);
+        let cond = if nests_deeper_than(&rule.condition, MAX_CONDITION_DEPTH) {
+            checker.problem(
+                subject.clone(),
+                Some(&rule.source),
+                format!("condition nests deeper than {MAX_CONDITION_DEPTH} levels"),
+            );
+            None
+        } else {
+            checker.condition(&rule.condition, &subject, &rule.source)
+        };
         let effect = match &rule.effect {
             Effect::Grant {
                 targets,

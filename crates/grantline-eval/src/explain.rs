@@ -74,6 +74,13 @@ pub(crate) fn explain(
                             WindowStatus::Expired(closed_at) => {
                                 (false, RuleOutcome::Expired { closed_at })
                             }
+                            WindowStatus::Empty { opens, closes } => (
+                                false,
+                                RuleOutcome::EmptyWindow {
+                                    opens_at: opens,
+                                    closes_at: closes,
+                                },
+                            ),
                         }
                     }
                 },
@@ -118,8 +125,8 @@ pub(crate) fn explain(
 }
 
 /// Evaluates a condition, recording the leaf conditions that held and those
-/// that failed (or are unknown). A `not` counts as one leaf. Alternatives of
-/// an `or` that holds are not failures and are left out.
+/// that failed or could not be decided (unknown). A `not` counts as one leaf.
+/// Alternatives of an `or` that holds are not failures and are left out.
 fn trace(
     evaluator: &Evaluator,
     cond: &Cond,
@@ -140,6 +147,7 @@ fn trace(
                 failed.push(FailedCondition {
                     condition: leaf.text.clone(),
                     actual: actual(evaluator, values, leaf.attribute),
+                    unknown: truth == Truth::Unknown,
                 });
             }
             truth
@@ -164,6 +172,7 @@ fn trace(
                         .map(|a| actual(evaluator, values, a))
                         .collect::<Vec<_>>()
                         .join(", "),
+                    unknown: truth == Truth::Unknown,
                 });
             }
             truth

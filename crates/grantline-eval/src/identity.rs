@@ -135,23 +135,29 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// The closest candidates to `name`: an exact case-insensitive match alone if
-/// there is one, else up to three candidates within a small edit distance,
-/// closest first.
+/// The closest candidates to `name`, with the thresholds of the compiler's
+/// suggestions: an exact case-insensitive match alone if there is one, else
+/// up to three candidates, closest first, each within an edit distance of
+/// `max(2, len / 3)` (`len` in characters of `name`) or starting with `name`
+/// when it has at least three characters. Comparisons ignore case.
 pub(crate) fn suggest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Vec<String> {
     let wanted = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(2);
+    let prefix_ok = wanted.chars().count() >= 3;
     let mut scored: Vec<(usize, &str)> = Vec::new();
     for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
         let lower = candidate.to_lowercase();
         if lower == wanted {
             return vec![candidate.to_string()];
         }
         let distance = strsim::levenshtein(&wanted, &lower);
-        let longest = wanted.chars().count().max(lower.chars().count());
-        if distance <= (longest / 3).max(1) {
+        if distance <= limit || (prefix_ok && lower.starts_with(&wanted)) {
             scored.push((distance, candidate));
         }
     }

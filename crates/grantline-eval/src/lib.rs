@@ -11,8 +11,9 @@
 //! conditions use three-valued logic (a missing attribute is unknown, except
 //! flags, which are false, and lists, which are empty); a grant applies when
 //! its condition is true and its window is open; a deny applies when its
-//! condition is true or unknown (fail closed); deny beats grant. Dates are
-//! whole days in the policy time zone; windows open at the start of their
+//! condition is true or unknown (fail closed); deny beats grant, and a deny
+//! scheduled to begin after the instant ends the grant when it begins. Dates
+//! are whole days in the policy time zone; windows open at the start of their
 //! first day and close (exclusively) at the start of the day after their last.
 
 use std::borrow::Cow;
@@ -31,7 +32,7 @@ pub mod render;
 mod time;
 
 use compile::{CEffect, CPoint, CRule, CWindow, Compiled, Truth, Values};
-pub use compile::{IrProblem, IrValidationError};
+pub use compile::{IrProblem, IrValidationError, MAX_CONDITION_DEPTH};
 pub use identity::{AttributeValue, FieldError, Identity, IdentityError};
 pub use output::{
     Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition, GrantStatus,
@@ -100,6 +101,11 @@ pub(crate) enum WindowStatus {
     },
     NotYetOpen(DateTime<Utc>),
     Expired(DateTime<Utc>),
+    /// It closes no later than it opens: it is never open.
+    Empty {
+        opens: DateTime<Utc>,
+        closes: DateTime<Utc>,
+    },
 }
 
 /// The earlier of two window ends, `None` meaning "never".
@@ -174,10 +180,8 @@ pub(crate) fn window_status(
     }
     let opens = from.map(|(instant, _)| instant);
     match (opens, closes) {
+        (Some(opens), Some(closes)) if closes <= opens => WindowStatus::Empty { opens, closes },
         (_, Some(closes)) if closes <= at => WindowStatus::Expired(closes),
-        (Some(opens), Some(closes)) if opens > at && closes <= opens => {
-            WindowStatus::Expired(closes)
-        }
         (Some(opens), _) if opens > at => WindowStatus::NotYetOpen(opens),
         _ => WindowStatus::Open { opens, closes },
     }
@@ -194,7 +198,8 @@ pub(crate) struct DenyEval {
 impl Evaluator {
     /// Validates the IR (known time zone, every attribute, entitlement and
     /// role a rule names exists, predicate kinds fit attribute kinds, window
-    /// attributes are dates) and prepares it for evaluation.
+    /// attributes are dates, conditions nest at most
+    /// [`MAX_CONDITION_DEPTH`] levels deep) and prepares it for evaluation.
     pub fn new(policy: PolicySet) -> Result<Evaluator, IrValidationError> {
         let compiled = compile::compile(&policy)?;
         Ok(Evaluator { policy, compiled })
@@ -362,11 +367,21 @@ impl Evaluator {
             .map(|(a, _)| Warning::MissingAttribute {
                 attribute: a.name.clone(),
             })
-            .chain(
-                unknown_fields
-                    .iter()
-                    .map(|f| Warning::UnknownField { field: f.clone() }),
-            )
+            .chain(unknown_fields.iter().map(|f| {
+                Warning::UnknownField {
+                    field: f.clone(),
+                    suggestion: identity::suggest(
+                        f,
+                        self.compiled
+                            .schema
+                            .attributes
+                            .iter()
+                            .map(|a| a.name.as_str()),
+                    )
+                    .into_iter()
+                    .next(),
+                }
+            }))
             .collect();
         warnings.sort();
         warnings.dedup();
@@ -418,6 +433,12 @@ impl Evaluator {
                     WindowStatus::Expired(closed_at) => {
                         return not_applied(RuleOutcome::Expired { closed_at })
                     }
+                    WindowStatus::Empty { opens, closes } => {
+                        return not_applied(RuleOutcome::EmptyWindow {
+                            opens_at: opens,
+                            closes_at: closes,
+                        })
+                    }
                     WindowStatus::Open { .. } if truth == Truth::True => RuleOutcome::Applies,
                     WindowStatus::Open { .. } => RuleOutcome::ConditionUnknown,
                 }
@@ -442,9 +463,12 @@ impl Evaluator {
 
         // Applying grant reasons and applying denies, by entitlement index.
         let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); count];
-        let mut any_without_start = vec![false; count];
         let mut denies: Vec<Vec<(usize, DenyReason)>> = vec![Vec::new(); count];
         let mut deny_everything: Vec<(usize, DenyReason)> = Vec::new();
+        // The earliest opening of a deny that will apply after `at`, by
+        // entitlement index, and that of a scheduled `denies everything`.
+        let mut scheduled: Vec<Option<DateTime<Utc>>> = vec![None; count];
+        let mut scheduled_everything: Option<DateTime<Utc>> = None;
         let mut upcoming = Vec::new();
 
         for (rule_index, rule) in compiled.rules.iter().enumerate() {
@@ -465,11 +489,7 @@ impl Evaluator {
                         };
                         match window_status(from, close, entitlement.max_duration, tz, at) {
                             WindowStatus::Open { opens, closes } => {
-                                if let (Some(list), Some(flag)) = (
-                                    reasons.get_mut(target.entitlement),
-                                    any_without_start.get_mut(target.entitlement),
-                                ) {
-                                    *flag |= opens.is_none();
+                                if let Some(list) = reasons.get_mut(target.entitlement) {
                                     list.push(Reason {
                                         rule: rule.name.clone(),
                                         source: rule.source.clone(),
@@ -494,7 +514,7 @@ impl Evaluator {
                                     },
                                 ));
                             }
-                            WindowStatus::Expired(_) => {}
+                            WindowStatus::Expired(_) | WindowStatus::Empty { .. } => {}
                         }
                     }
                 }
@@ -504,6 +524,13 @@ impl Evaluator {
                     }
                     let deny = self.deny_eval(rule, truth, values, at);
                     if !deny.applies {
+                        if let RuleOutcome::NotYetOpen { opens_at } = deny.outcome {
+                            for target in targets {
+                                if let Some(slot) = scheduled.get_mut(target.entitlement) {
+                                    *slot = earlier(*slot, Some(opens_at));
+                                }
+                            }
+                        }
                         continue;
                     }
                     let reason = DenyReason {
@@ -525,7 +552,9 @@ impl Evaluator {
                         continue;
                     }
                     let deny = self.deny_eval(rule, truth, values, at);
-                    if deny.applies {
+                    if let RuleOutcome::NotYetOpen { opens_at } = deny.outcome {
+                        scheduled_everything = earlier(scheduled_everything, Some(opens_at));
+                    } else if deny.applies {
                         deny_everything.push((
                             rule_index,
                             DenyReason {
@@ -553,16 +582,25 @@ impl Evaluator {
             if list.is_empty() {
                 continue;
             }
-            let list = std::mem::take(list);
+            let mut list = std::mem::take(list);
             if deny_list.is_empty() && deny_everything.is_empty() {
-                let without_start = any_without_start.get(index).copied().unwrap_or(true);
                 if let Some(flag) = held.get_mut(index) {
                     *flag = true;
+                }
+                // The grant ends when a scheduled deny begins.
+                let cut = earlier(
+                    scheduled.get(index).copied().flatten(),
+                    scheduled_everything,
+                );
+                if cut.is_some() {
+                    for reason in &mut list {
+                        reason.valid_until = earlier(reason.valid_until, cut);
+                    }
                 }
                 entitlements.push(granted_entitlement(
                     &entitlement.name,
                     entitlement.sensitive,
-                    entitlement.max_duration.filter(|_| without_start),
+                    entitlement.max_duration,
                     list,
                 ));
             } else {
@@ -626,11 +664,14 @@ impl Evaluator {
     }
 }
 
-/// The decision entry of a granted (or pending) entitlement.
+/// The decision entry of a granted (or pending) entitlement. Its window is
+/// computed over [`GrantedEntitlement::window_reasons`]: when granted, only
+/// the reasons that grant without approval; `cap` is reported when one of
+/// those has no start.
 fn granted_entitlement(
     name: &str,
     sensitive: bool,
-    max_duration: Option<Duration>,
+    cap: Option<Duration>,
     reasons: Vec<Reason>,
 ) -> GrantedEntitlement {
     let pending = reasons.iter().all(|r| r.approval.is_some());
@@ -644,17 +685,7 @@ fn granted_entitlement(
     };
     approvers.sort();
     approvers.dedup();
-    let valid_from = reasons
-        .iter()
-        .map(|r| r.valid_from)
-        .collect::<Option<Vec<_>>>()
-        .and_then(|starts| starts.into_iter().min());
-    let valid_until = reasons
-        .iter()
-        .map(|r| r.valid_until)
-        .collect::<Option<Vec<_>>>()
-        .and_then(|ends| ends.into_iter().max());
-    GrantedEntitlement {
+    let mut granted = GrantedEntitlement {
         entitlement: name.to_string(),
         status: if pending {
             GrantStatus::PendingApproval
@@ -662,10 +693,24 @@ fn granted_entitlement(
             GrantStatus::Granted
         },
         approvers,
-        valid_from,
-        valid_until,
+        valid_from: None,
+        valid_until: None,
         sensitive,
-        max_duration,
+        max_duration: None,
         reasons,
+    };
+    granted.valid_from = granted
+        .window_reasons()
+        .map(|r| r.valid_from)
+        .collect::<Option<Vec<_>>>()
+        .and_then(|starts| starts.into_iter().min());
+    granted.valid_until = granted
+        .window_reasons()
+        .map(|r| r.valid_until)
+        .collect::<Option<Vec<_>>>()
+        .and_then(|ends| ends.into_iter().max());
+    if granted.window_reasons().any(|r| r.valid_from.is_none()) {
+        granted.max_duration = cap;
     }
+    granted
 }

@@ -40,22 +40,44 @@ impl Decision {
 pub struct GrantedEntitlement {
     pub entitlement: String,
     pub status: GrantStatus,
-    /// Sorted unique approval groups when pending (empty when granted, or
-    /// when no applying rule names a group).
+    /// Sorted unique approval groups named by the applying rules when
+    /// pending; empty when granted. Only named groups are listed: when
+    /// pending, an empty list means that no applying rule names a group, and
+    /// a list that does not cover every reason means that some rule names
+    /// none (any approver will do for it); see each reason's `approval`.
     pub approvers: Vec<String>,
-    /// The earliest start over the applying reasons; `None` if any reason
-    /// has no start.
+    /// The earliest start over the [window reasons](Self::window_reasons);
+    /// `None` if any of them has no start.
     pub valid_from: Option<DateTime<Utc>>,
-    /// Exclusive; the latest end over the applying reasons; `None` if any
-    /// reason has no end.
+    /// Exclusive; the latest end over the
+    /// [window reasons](Self::window_reasons); `None` if any of them has no
+    /// end. The grant ends when a scheduled deny begins: a deny of this
+    /// entitlement whose condition holds (or is unknown: fail closed) and
+    /// whose window opens after `at` cuts this end, and each reason's, to
+    /// the instant the deny opens, when that is earlier.
     pub valid_until: Option<DateTime<Utc>>,
     pub sensitive: bool,
-    /// The catalogue's `at most` cap, when some applying reason has no fixed
-    /// start so the cap could not be applied to its window: the provisioning
-    /// system must enforce it from the moment the grant is given.
+    /// The catalogue's `at most` cap, when some of the
+    /// [window reasons](Self::window_reasons) has no fixed start so the cap
+    /// could not be applied to its window: the provisioning system must
+    /// enforce it from the moment the grant is given.
     pub max_duration: Option<Duration>,
-    /// In rule source order.
+    /// Every applying grant, in rule source order (when granted, including
+    /// those that would need an approval).
     pub reasons: Vec<Reason>,
+}
+
+impl GrantedEntitlement {
+    /// The reasons `valid_from`, `valid_until` and `max_duration` are
+    /// computed over: when granted, those that grant without approval (a
+    /// grant that still needs an approval does not make a granted
+    /// entitlement last longer); when pending, all of them.
+    pub fn window_reasons(&self) -> impl Iterator<Item = &Reason> {
+        let pending = self.status == GrantStatus::PendingApproval;
+        self.reasons
+            .iter()
+            .filter(move |r| pending || r.approval.is_none())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,7 +95,10 @@ pub struct Reason {
     /// The roles the entitlement came through, outermost first.
     pub via: Vec<String>,
     pub valid_from: Option<DateTime<Utc>>,
-    /// Exclusive.
+    /// Exclusive. The grant ends when a scheduled deny begins: cut to the
+    /// opening of a deny of the entitlement that will apply after `at` (its
+    /// condition holds or is unknown), when that is earlier than the rule's
+    /// own end.
     pub valid_until: Option<DateTime<Utc>>,
     /// `for N ...` without `from`: the grant lasts this long from the moment
     /// it is given.
@@ -128,7 +153,12 @@ pub enum Warning {
     /// A required attribute (not a flag or list) is absent from the identity.
     MissingAttribute { attribute: String },
     /// The identity has a field the schema does not declare; it was ignored.
-    UnknownField { field: String },
+    UnknownField {
+        field: String,
+        /// The closest declared attribute name, if one is close enough to be
+        /// a plausible typo (`department` for `Department`).
+        suggestion: Option<String>,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -137,11 +167,15 @@ impl fmt::Display for Warning {
             Warning::MissingAttribute { attribute } => {
                 write!(f, "attribute `{attribute}` is missing")
             }
-            Warning::UnknownField { field } => {
+            Warning::UnknownField { field, suggestion } => {
                 write!(
                     f,
                     "field `{field}` is not a declared attribute and was ignored"
-                )
+                )?;
+                match suggestion {
+                    Some(suggestion) => write!(f, "; did you mean `{suggestion}`?"),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -209,6 +243,14 @@ pub enum RuleOutcome {
     Expired {
         closed_at: DateTime<Utc>,
     },
+    /// The window, resolved for this identity, closes no later than it
+    /// opens (such as `from start_date until end_date` with an end date
+    /// before the start date), so the rule never applies.
+    EmptyWindow {
+        opens_at: DateTime<Utc>,
+        /// Exclusive.
+        closes_at: DateTime<Utc>,
+    },
     /// A date attribute the window needs is missing. A grant does not apply;
     /// a deny does (fail closed).
     WindowAttributeMissing {
@@ -222,4 +264,8 @@ pub struct FailedCondition {
     pub condition: String,
     /// The identity's value, e.g. `level is 5` or `level is missing`.
     pub actual: String,
+    /// The condition could not be decided (it is unknown because an
+    /// attribute is missing) rather than known to be false.
+    #[serde(default)]
+    pub unknown: bool,
 }

@@ -45,6 +45,8 @@ fn rule_ref(rule: &str, source: &SourceLocation) -> String {
 }
 
 /// `from ... until ... for ... from grant at most ... from grant`, or empty.
+/// Like the window itself, computed over the reasons that grant without
+/// approval when the entitlement is granted.
 fn validity(granted: &GrantedEntitlement, tz: Tz) -> String {
     let mut parts = Vec::new();
     if let Some(from) = granted.valid_from {
@@ -53,7 +55,7 @@ fn validity(granted: &GrantedEntitlement, tz: Tz) -> String {
     if let Some(until) = granted.valid_until {
         parts.push(format!("until {}", end(until, tz)));
     }
-    let lasts: Option<Vec<_>> = granted.reasons.iter().map(|r| r.lasts).collect();
+    let lasts: Option<Vec<_>> = granted.window_reasons().map(|r| r.lasts).collect();
     if let Some(mut lasts) = lasts.filter(|l| !l.is_empty()) {
         lasts.dedup();
         let mut distinct: Vec<String> = Vec::new();
@@ -69,6 +71,20 @@ fn validity(granted: &GrantedEntitlement, tz: Tz) -> String {
         parts.push(format!("at most {cap} from grant"));
     }
     parts.join(" ")
+}
+
+/// ` by a, b`, ` by a or any approver` when some rule names no group, or
+/// empty when no rule names one.
+fn approvers_text(granted: &GrantedEntitlement) -> String {
+    if granted.approvers.is_empty() {
+        return String::new();
+    }
+    let anyone = granted
+        .reasons
+        .iter()
+        .any(|r| r.approval.as_ref().is_some_and(|a| a.by.is_none()));
+    let or_any = if anyone { " or any approver" } else { "" };
+    format!(" by {}{or_any}", granted.approvers.join(", "))
 }
 
 fn granted_text(granted: &GrantedEntitlement, tz: Tz) -> String {
@@ -88,12 +104,11 @@ fn granted_text(granted: &GrantedEntitlement, tz: Tz) -> String {
                 .iter()
                 .map(|r| format!("{}, {}{}", r.rule, r.source, via_text(&r.via)))
                 .collect();
-            let by = if granted.approvers.is_empty() {
-                String::new()
-            } else {
-                format!(" by {}", granted.approvers.join(", "))
-            };
-            format!("pending approval{by} ({})", reasons.join("; "))
+            format!(
+                "pending approval{} ({})",
+                approvers_text(granted),
+                reasons.join("; ")
+            )
         }
     };
     let validity = validity(granted, tz);
@@ -218,7 +233,14 @@ pub fn decision_text(decision: &Decision, tz: Tz) -> String {
 fn failed_text(rule: &RuleExplanation) -> String {
     rule.failed
         .iter()
-        .map(|f| format!("{} failed ({})", f.condition, f.actual))
+        .map(|f| {
+            let status = if f.unknown {
+                "could not be decided"
+            } else {
+                "failed"
+            };
+            format!("{} {status} ({})", f.condition, f.actual)
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -266,6 +288,14 @@ fn outcome_text(rule: &RuleExplanation, reason: Option<&Reason>, tz: Tz) -> Stri
                         (instant, false) => format!("expired at {instant}"),
                     }
                 }
+                RuleOutcome::EmptyWindow {
+                    opens_at,
+                    closes_at,
+                } => format!(
+                    "its window is empty: it would open on {} but closes on {}",
+                    start(*opens_at, tz),
+                    end(*closes_at, tz)
+                ),
                 RuleOutcome::WindowAttributeMissing { attribute } => {
                     format!("window attribute `{attribute}` is missing")
                 }
@@ -286,10 +316,10 @@ pub fn explanation_text(explanation: &Explanation, tz: Tz) -> String {
     let mut out = String::new();
     let name = &explanation.entitlement;
     let verdict = match (explanation.verdict, &explanation.granted) {
-        (Verdict::PendingApproval, Some(granted)) if !granted.approvers.is_empty() => {
-            format!("pending approval by {}", granted.approvers.join(", "))
+        (Verdict::PendingApproval, Some(granted)) => {
+            format!("pending approval{}", approvers_text(granted))
         }
-        (Verdict::PendingApproval, _) => "pending approval".to_string(),
+        (Verdict::PendingApproval, None) => "pending approval".to_string(),
         (Verdict::Granted, _) => "granted".to_string(),
         (Verdict::Denied, _) => "denied".to_string(),
         (Verdict::NotGranted, _) => "not granted".to_string(),

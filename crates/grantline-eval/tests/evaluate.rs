@@ -976,7 +976,10 @@ fn warnings_for_missing_required_attributes_and_unknown_fields() {
     let missing = |a: &str| Warning::MissingAttribute {
         attribute: a.into(),
     };
-    let unknown = |f: &str| Warning::UnknownField { field: f.into() };
+    let unknown = |f: &str| Warning::UnknownField {
+        field: f.into(),
+        suggestion: None,
+    };
     // Optional attributes (title, end_date), the flag and the list are not warned about.
     assert_eq!(
         decision.warnings,
@@ -1085,7 +1088,7 @@ fn decision_json_format() {
                 {"kind": "missing-attribute", "attribute": "employment"},
                 {"kind": "missing-attribute", "attribute": "level"},
                 {"kind": "missing-attribute", "attribute": "start_date"},
-                {"kind": "unknown-field", "field": "extra"}
+                {"kind": "unknown-field", "field": "extra", "suggestion": null}
             ]
         })
     );
@@ -1123,7 +1126,8 @@ fn identities_from_another_evaluator_with_the_same_schema() {
         attribute: "level".into()
     }));
     assert!(decision.warnings.contains(&Warning::UnknownField {
-        field: "groups".into()
+        field: "groups".into(),
+        suggestion: None,
     }));
 }
 
@@ -1207,4 +1211,108 @@ fn worked_examples_of_the_language_documentation() {
             .valid_until,
         Some(t("2027-07-01T00:00:00Z"))
     );
+}
+
+#[test]
+fn an_approval_only_rule_does_not_stretch_a_granted_window() {
+    // rule a: anyone grants slack until 2026-03-31
+    // rule b: anyone grants slack requires approval by "it"
+    let ev = P::standard()
+        .ent("slack")
+        .ent_with("aws.prod-admin", true, Some(days(7)))
+        .ent("pager")
+        .rule(grant("a", anyone(), &["slack"]).until_date("2026-03-31"))
+        .rule(grant("b", anyone(), &["slack"]).approval(Some("it")))
+        .rule(grant("fixed", anyone(), &["aws.prod-admin"]).starting("2025-12-28"))
+        .rule(grant("ask", anyone(), &["aws.prod-admin"]).approval(None))
+        .rule(grant("short", anyone(), &["pager"]).lasting(7, DurationUnit::Days))
+        .rule(
+            grant("long", anyone(), &["pager"])
+                .lasting(90, DurationUnit::Days)
+                .approval(Some("ops")),
+        )
+        .build();
+    let decision = ev.evaluate(&identity(&ev, alice()), t("2026-01-01T00:00:00Z"));
+    let slack = decision.entitlement("slack").unwrap();
+    assert_eq!(slack.status, GrantStatus::Granted);
+    assert_eq!(slack.valid_from, None);
+    assert_eq!(slack.valid_until, Some(t("2026-04-01T00:00:00Z")));
+    assert_eq!(slack.reasons.len(), 2, "every applying grant is a reason");
+    assert_eq!(
+        slack
+            .window_reasons()
+            .map(|r| r.rule.as_str())
+            .collect::<Vec<_>>(),
+        vec!["a"]
+    );
+    // The cap is not reported for a start only an approval-only rule lacks.
+    let admin = decision.entitlement("aws.prod-admin").unwrap();
+    assert_eq!(admin.status, GrantStatus::Granted);
+    assert_eq!(admin.valid_from, Some(t("2025-12-28T00:00:00Z")));
+    assert_eq!(admin.valid_until, Some(t("2026-01-04T00:00:00Z")));
+    assert_eq!(admin.max_duration, None);
+
+    // When every reason needs an approval, the window is over all of them.
+    let ev = P::standard()
+        .ent("slack")
+        .rule(
+            grant("a", anyone(), &["slack"])
+                .until_date("2026-03-31")
+                .approval(Some("it")),
+        )
+        .rule(grant("b", anyone(), &["slack"]).approval(Some("it")))
+        .build();
+    let decision = ev.evaluate(&identity(&ev, alice()), t("2026-01-01T00:00:00Z"));
+    let slack = decision.entitlement("slack").unwrap();
+    assert_eq!(slack.status, GrantStatus::PendingApproval);
+    assert_eq!(slack.valid_until, None);
+    assert_eq!(slack.window_reasons().count(), 2);
+}
+
+#[test]
+fn a_scheduled_deny_ends_the_grant_when_it_begins() {
+    // rule a: anyone grants slack until 2027-01-01
+    // rule b: anyone denies everything from end_date
+    let ev = P::standard()
+        .ents(&["slack", "vpn", "wiki", "tool"])
+        .rule(grant("a", anyone(), &["slack", "vpn", "wiki"]).until_date("2027-01-01"))
+        .rule(grant("forever", anyone(), &["slack", "tool"]))
+        .rule(deny_everything("b", anyone()).starting_attr("end_date"))
+        .build();
+    let who = identity(&ev, json!({"end_date": "2026-06-30"}));
+    let decision = ev.evaluate(&who, t("2026-01-01T00:00:00Z"));
+    let cut = Some(t("2026-06-30T00:00:00Z"));
+    let slack = decision.entitlement("slack").unwrap();
+    assert_eq!(slack.status, GrantStatus::Granted);
+    assert_eq!(slack.valid_until, cut);
+    assert_eq!(slack.reasons[0].valid_until, cut);
+    assert_eq!(slack.reasons[1].valid_until, cut, "an open end is cut too");
+    assert_eq!(decision.entitlement("tool").unwrap().valid_until, cut);
+    assert!(decision.denied.is_empty(), "the deny does not apply yet");
+
+    // A deny of one entitlement, fail closed on an unknown condition, cuts
+    // only that entitlement; one that opens after the grant ends changes
+    // nothing; a deny whose condition is false, or whose window is empty,
+    // never applies and cuts nothing.
+    let ev = P::standard()
+        .ents(&["slack", "vpn", "wiki", "tool"])
+        .rule(grant("a", anyone(), &["slack", "vpn", "wiki", "tool"]).until_date("2027-01-01"))
+        .rule(deny("unknown", is("department", "Sales"), &["slack"]).starting("2026-03-01"))
+        .rule(deny("later", anyone(), &["vpn"]).starting("2027-06-01"))
+        .rule(deny("false", flag("manager"), &["wiki"]).starting("2026-03-01"))
+        .rule(
+            deny("empty", anyone(), &["tool"])
+                .starting("2026-05-01")
+                .until_date("2026-04-01"),
+        )
+        .build();
+    let decision = ev.evaluate(&identity(&ev, json!({})), t("2026-01-01T00:00:00Z"));
+    let until = |e: &str| decision.entitlement(e).unwrap().valid_until;
+    assert_eq!(until("slack"), Some(t("2026-03-01T00:00:00Z")));
+    assert_eq!(until("vpn"), Some(t("2027-01-02T00:00:00Z")));
+    assert_eq!(until("wiki"), Some(t("2027-01-02T00:00:00Z")));
+    assert_eq!(until("tool"), Some(t("2027-01-02T00:00:00Z")));
+    // Once the deny has begun, it denies.
+    let decision = ev.evaluate(&identity(&ev, json!({})), t("2026-03-01T00:00:00Z"));
+    assert_eq!(denied_names(&decision), vec!["slack"]);
 }

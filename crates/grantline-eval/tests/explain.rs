@@ -197,7 +197,8 @@ fn explain_not_granted_with_failed_conditions() {
         rule.failed,
         vec![FailedCondition {
             condition: "level >= 7".into(),
-            actual: "level is 5".into()
+            actual: "level is 5".into(),
+            unknown: false,
         }]
     );
     let text = explanation_text(&explanation, ev.timezone());
@@ -226,7 +227,9 @@ fn explain_unknown_conditions() {
     );
     assert_eq!(rule.failed.len(), 2);
     assert_eq!(rule.failed[0].actual, "department is Sales");
+    assert!(!rule.failed[0].unknown);
     assert_eq!(rule.failed[1].actual, "level is missing");
+    assert!(rule.failed[1].unknown, "level >= 7 could not be decided");
 
     let who = identity(&ev, json!({"department": "Finance"}));
     let explanation = ev.explain(&who, "netsuite.approver", t(AT)).unwrap();
@@ -236,7 +239,7 @@ fn explain_unknown_conditions() {
             .lines()
             .nth(1)
             .unwrap(),
-        "  finance-leads (policies/test.grant:17): level >= 7 failed (level is missing)"
+        "  finance-leads (policies/test.grant:17): level >= 7 could not be decided (level is missing)"
     );
 }
 
@@ -255,11 +258,13 @@ fn explain_or_lists_every_failed_alternative_and_not_its_values() {
         vec![
             FailedCondition {
                 condition: "department is Engineering".into(),
-                actual: "department is Sales".into()
+                actual: "department is Sales".into(),
+                unknown: false,
             },
             FailedCondition {
                 condition: "groups contains vpn-users".into(),
-                actual: "groups is [a, b]".into()
+                actual: "groups is [a, b]".into(),
+                unknown: false,
             },
         ]
     );
@@ -289,7 +294,8 @@ fn explain_or_lists_every_failed_alternative_and_not_its_values() {
         explanation.rules[0].failed,
         vec![FailedCondition {
             condition: "not manager".into(),
-            actual: "manager is true".into()
+            actual: "manager is true".into(),
+            unknown: false,
         }]
     );
     let explanation = ev
@@ -414,8 +420,8 @@ fn explain_windows_and_fail_closed_denies() {
         "\
 x not granted:
   leavers (policies/test.grant:13): denies, fail closed: window attribute `start_date` is missing
-  juniors (policies/test.grant:14): denies, fail closed: level < 2 failed (level is missing)
-  lockdown (policies/test.grant:15): denies, fail closed: department is Sales failed (department is missing)
+  juniors (policies/test.grant:14): denies, fail closed: level < 2 could not be decided (level is missing)
+  lockdown (policies/test.grant:15): denies, fail closed: department is Sales could not be decided (department is missing)
   later (policies/test.grant:10): not open yet, opens 2026-07-01
   earlier (policies/test.grant:11): expired, last day was 2026-05-31
   by-start (policies/test.grant:12): window attribute `start_date` is missing
@@ -545,4 +551,195 @@ fn explain_agrees_with_evaluate() {
             assert_eq!(explanation.warnings, decision.warnings);
         }
     }
+}
+
+#[test]
+fn text_of_a_granted_window_ignores_approval_only_rules() {
+    let ev = P::standard()
+        .ents(&["slack", "pager"])
+        .rule(grant("a", anyone(), &["slack"]).until_date("2026-03-31"))
+        .rule(grant("b", anyone(), &["slack"]).approval(Some("it")))
+        .rule(grant("short", anyone(), &["pager"]).lasting(7, DurationUnit::Days))
+        .rule(
+            grant("long", anyone(), &["pager"])
+                .lasting(90, DurationUnit::Days)
+                .approval(Some("ops")),
+        )
+        .build();
+    let who = identity(&ev, alice());
+    let at = t("2026-01-01T00:00:00Z");
+    assert_eq!(
+        decision_text(&ev.evaluate(&who, at), ev.timezone()),
+        "\
+pager   granted by short (policies/test.grant:13)  for 7 days from grant
+slack   granted by a (policies/test.grant:11)  until 2026-03-31
+"
+    );
+    assert_eq!(
+        explanation_text(&ev.explain(&who, "slack", at).unwrap(), ev.timezone()),
+        "\
+slack granted until 2026-03-31:
+  a (policies/test.grant:11): grants until 2026-03-31
+  b (policies/test.grant:12): grants after approval by it
+"
+    );
+}
+
+#[test]
+fn text_of_a_grant_cut_by_a_scheduled_deny() {
+    let ev = P::standard()
+        .ent("slack")
+        .rule(grant("a", anyone(), &["slack"]).until_date("2027-01-01"))
+        .rule(deny_everything("b", anyone()).starting_attr("end_date"))
+        .build();
+    let who = identity(&ev, json!({"end_date": "2026-06-30"}));
+    let at = t("2026-01-01T00:00:00Z");
+    assert_eq!(
+        explanation_text(&ev.explain(&who, "slack", at).unwrap(), ev.timezone()),
+        "\
+slack granted until 2026-06-29:
+  a (policies/test.grant:10): grants until 2026-06-29
+  b (policies/test.grant:11): does not deny: not open yet, opens 2026-06-30
+warnings:
+  attribute `department` is missing
+  attribute `employment` is missing
+  attribute `level` is missing
+  attribute `start_date` is missing
+"
+    );
+}
+
+#[test]
+fn explain_empty_windows() {
+    let ev = P::standard()
+        .ents(&["x"])
+        .rule(
+            grant("by-dates", anyone(), &["x"])
+                .starting_attr("start_date")
+                .until_attr("end_date"),
+        )
+        .rule(
+            deny("freeze", anyone(), &["x"])
+                .starting("2026-06-01")
+                .until_date("2026-05-01"),
+        )
+        .build();
+    let who = identity(
+        &ev,
+        json!({"start_date": "2026-06-01", "end_date": "2026-05-01"}),
+    );
+    let empty = RuleOutcome::EmptyWindow {
+        opens_at: t("2026-06-01T00:00:00Z"),
+        closes_at: t("2026-05-02T00:00:00Z"),
+    };
+    // Before, between and after both ends: always empty, never expired.
+    for at in [
+        "2026-01-01T00:00:00Z",
+        "2026-05-15T00:00:00Z",
+        "2026-07-01T00:00:00Z",
+    ] {
+        let explanation = ev.explain(&who, "x", t(at)).unwrap();
+        assert_eq!(explanation.verdict, Verdict::NotGranted);
+        for rule in &explanation.rules {
+            assert!(!rule.applies);
+            assert_eq!(rule.outcome, empty, "{} at {at}", rule.rule);
+        }
+        assert!(ev.evaluate(&who, t(at)).upcoming.is_empty());
+    }
+    let explanation = ev.explain(&who, "x", t("2026-01-01T00:00:00Z")).unwrap();
+    assert_eq!(
+        explanation_text(&explanation, ev.timezone()),
+        "\
+x not granted:
+  by-dates (policies/test.grant:10): its window is empty: it would open on 2026-06-01 but closes on 2026-05-01
+  freeze (policies/test.grant:11): does not deny: its window is empty: it would open on 2026-06-01 but closes on 2026-05-01
+warnings:
+  attribute `department` is missing
+  attribute `employment` is missing
+  attribute `level` is missing
+"
+    );
+    let value = serde_json::to_value(&explanation).unwrap();
+    assert_eq!(
+        value["rules"][0]["outcome"],
+        json!({
+            "kind": "empty-window",
+            "opens_at": "2026-06-01T00:00:00Z",
+            "closes_at": "2026-05-02T00:00:00Z"
+        })
+    );
+    let back: Explanation = serde_json::from_value(value).unwrap();
+    assert_eq!(back, explanation);
+}
+
+#[test]
+fn conditions_that_could_not_be_decided_are_not_called_failed() {
+    let ev = P::standard()
+        .ent("x")
+        .rule(grant("not-sales", not(is("department", "Sales")), &["x"]))
+        .build();
+    let explanation = ev.explain(&identity(&ev, json!({})), "x", t(AT)).unwrap();
+    assert_eq!(explanation.rules[0].outcome, RuleOutcome::ConditionUnknown);
+    assert_eq!(
+        explanation.rules[0].failed,
+        vec![FailedCondition {
+            condition: "not department is Sales".into(),
+            actual: "department is missing".into(),
+            unknown: true,
+        }]
+    );
+    assert_eq!(
+        explanation_text(&explanation, ev.timezone())
+            .lines()
+            .nth(1)
+            .unwrap(),
+        "  not-sales (policies/test.grant:10): not department is Sales could not be decided (department is missing)"
+    );
+    let value = serde_json::to_value(&explanation).unwrap();
+    assert_eq!(
+        value["rules"][0]["failed"][0],
+        json!({
+            "condition": "not department is Sales",
+            "actual": "department is missing",
+            "unknown": true
+        })
+    );
+    // Known to be false: failed.
+    let explanation = ev
+        .explain(&identity(&ev, json!({"department": "Sales"})), "x", t(AT))
+        .unwrap();
+    assert!(!explanation.rules[0].failed[0].unknown);
+    assert!(explanation_text(&explanation, ev.timezone())
+        .contains("not department is Sales failed (department is Sales)"));
+}
+
+#[test]
+fn pending_approval_by_a_group_or_any_approver() {
+    let ev = P::standard()
+        .ents(&["x", "y", "z"])
+        .rule(grant("named", anyone(), &["x", "y"]).approval(Some("y")))
+        .rule(grant("unnamed", anyone(), &["x", "z"]).approval(None))
+        .build();
+    let who = identity(&ev, alice());
+    let decision = ev.evaluate(&who, t(AT));
+    let x = decision.entitlement("x").unwrap();
+    assert_eq!(x.status, GrantStatus::PendingApproval);
+    assert_eq!(x.approvers, vec!["y"], "JSON lists the named groups only");
+    assert_eq!(
+        decision_text(&decision, ev.timezone()),
+        "\
+x   pending approval by y or any approver (named, policies/test.grant:12; unnamed, policies/test.grant:13)
+y   pending approval by y (named, policies/test.grant:12)
+z   pending approval (unnamed, policies/test.grant:13)
+"
+    );
+    let text = explanation_text(&ev.explain(&who, "x", t(AT)).unwrap(), ev.timezone());
+    assert_eq!(
+        text,
+        "\
+x pending approval by y or any approver:
+  named (policies/test.grant:12): grants after approval by y
+  unnamed (policies/test.grant:13): grants after approval
+"
+    );
 }

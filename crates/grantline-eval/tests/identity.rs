@@ -260,3 +260,75 @@ fn identities_from_values() {
          field `manager`: expected a flag value, found yes"
     );
 }
+
+#[test]
+fn suggestions_use_the_thresholds_of_the_compiler() {
+    let hint = |value: &str| errors(json!({"department": value})).errors[0].hint.clone();
+    // Distance 2 on a five-letter word: within max(2, len / 3).
+    assert_eq!(hint("Slaes").unwrap(), "did you mean `Sales`?");
+    // A prefix of at least three characters.
+    assert_eq!(hint("Eng").unwrap(), "did you mean `Engineering`?");
+    assert_eq!(hint("Hum").unwrap(), "did you mean `Human Resources`?");
+    // Two characters are too short to be a prefix worth suggesting.
+    assert_eq!(
+        hint("Hu").unwrap(),
+        "allowed values: `Sales`, `Engineering`, `Finance`, `Human Resources`"
+    );
+    // Entitlement names in `explain` use the same rule.
+    let ev = P::standard().ents(&["salesforce.admin", "slack"]).build();
+    let error = ev
+        .explain(
+            &identity(&ev, json!({})),
+            "salesforce",
+            t("2026-01-01T00:00:00Z"),
+        )
+        .unwrap_err();
+    assert_eq!(error.suggestions, vec!["salesforce.admin"]);
+}
+
+#[test]
+fn unknown_fields_suggest_the_declared_attribute() {
+    let ev = P::standard().build();
+    let who = ev
+        .identity_from_json(&json!({"Department": "Sales", "nickname": "al", "levl": 3}))
+        .unwrap();
+    let decision = ev.evaluate(&who, t("2026-01-01T00:00:00Z"));
+    let unknown: Vec<&Warning> = decision
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, Warning::UnknownField { .. }))
+        .collect();
+    assert_eq!(
+        unknown,
+        vec![
+            &Warning::UnknownField {
+                field: "Department".into(),
+                suggestion: Some("department".into()),
+            },
+            &Warning::UnknownField {
+                field: "levl".into(),
+                suggestion: Some("level".into()),
+            },
+            &Warning::UnknownField {
+                field: "nickname".into(),
+                suggestion: None,
+            },
+        ]
+    );
+    assert_eq!(
+        unknown[0].to_string(),
+        "field `Department` is not a declared attribute and was ignored; did you mean `department`?"
+    );
+    assert_eq!(
+        unknown[2].to_string(),
+        "field `nickname` is not a declared attribute and was ignored"
+    );
+    assert_eq!(
+        serde_json::to_value(unknown[0]).unwrap(),
+        json!({"kind": "unknown-field", "field": "Department", "suggestion": "department"})
+    );
+    assert_eq!(
+        serde_json::to_value(unknown[2]).unwrap(),
+        json!({"kind": "unknown-field", "field": "nickname", "suggestion": null})
+    );
+}

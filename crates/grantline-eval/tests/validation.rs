@@ -172,3 +172,53 @@ fn nested_problems_and_the_error_display() {
     assert_eq!(error.problems[0].subject, "rule `nested`");
     assert_eq!(error.problems[0].source, Some(loc(40)));
 }
+
+/// `manager` inside `levels` alternating `not` and `and`, outermost last; an
+/// even number of `not`s (64 levels) keeps its meaning.
+fn nested(levels: usize) -> Condition {
+    let mut condition = flag("manager");
+    for i in 0..levels {
+        condition = if i % 2 == 0 {
+            Condition::Not {
+                not: Box::new(condition),
+            }
+        } else {
+            Condition::And {
+                all: vec![anyone(), condition],
+            }
+        };
+    }
+    condition
+}
+
+#[test]
+fn conditions_nest_at_most_64_levels() {
+    assert_eq!(MAX_CONDITION_DEPTH, 64);
+    let ev = P::standard()
+        .ent("x")
+        .rule(grant("deep", nested(64), &["x"]))
+        .build();
+    let who = identity(&ev, serde_json::json!({"manager": true}));
+    assert_eq!(
+        granted_names(&ev.evaluate(&who, t("2026-01-01T00:00:00Z"))),
+        vec!["x"]
+    );
+
+    let set = P::standard()
+        .ent("x")
+        .rule(grant("too-deep", nested(65), &["x"]))
+        .set;
+    assert_eq!(
+        problems(set),
+        vec!["rule `too-deep` (policies/test.grant:10): condition nests deeper than 64 levels"]
+    );
+    // Far deeper: still one problem, found without recursing.
+    let set = P::standard()
+        .ent("x")
+        .rule(grant("far-too-deep", nested(3000), &["x"]))
+        .set;
+    assert_eq!(
+        problems(set),
+        vec!["rule `far-too-deep` (policies/test.grant:10): condition nests deeper than 64 levels"]
+    );
+}

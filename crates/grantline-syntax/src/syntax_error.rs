@@ -35,7 +35,7 @@ pub const RESERVED_WORDS: &[&str] = &[
 /// this count, and the parser, the compiler and the evaluator recurse on
 /// nesting: a bound far above any real policy keeps a hostile file from
 /// overflowing the stack, on any thread.
-pub const MAX_NESTING: usize = 32;
+pub const MAX_NESTING: usize = 24;
 
 /// Rejects a rule with more than [`MAX_NESTING`] parentheses and `not`s
 /// before the recursive parser sees it.

@@ -142,31 +142,31 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     );
     let err = parse(&deep).unwrap_err();
     assert!(
-        err.contains("this rule has more than 32 parentheses and `not`s"),
+        err.contains("this rule has more than 24 parentheses and `not`s"),
         "{err}"
     );
     let nots = format!("rule r: {} active grants x", "not ".repeat(5000));
     let err = parse(&nots).unwrap_err();
     assert!(
-        err.contains("this rule has more than 32 parentheses and `not`s"),
+        err.contains("this rule has more than 24 parentheses and `not`s"),
         "{err}"
     );
     // Within the limit, nesting parses, and parentheses in comments and quotes do not count.
     let fine = format!(
         "# {}\nrule r: where {}level > 1{} and title is \"{}\" grants x",
         "(".repeat(500),
-        "(".repeat(32),
-        ")".repeat(32),
+        "(".repeat(24),
+        ")".repeat(24),
         "(".repeat(300)
     );
     parse(&fine).unwrap();
     // Parentheses and `not`s count together, so mixing them does not get around the limit.
     let mixed = format!(
         "rule r: where {}manager{} grants x",
-        "manager or not not (".repeat(11),
-        ")".repeat(11)
+        "manager or not not (".repeat(9),
+        ")".repeat(9)
     );
-    assert!(parse(&mixed).unwrap_err().contains("more than 32"));
+    assert!(parse(&mixed).unwrap_err().contains("more than 24"));
     // The count is per rule.
     let many = "rule r: where (not manager) grants x\n".repeat(40);
     parse(&many).unwrap();

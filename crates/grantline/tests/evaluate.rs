@@ -210,3 +210,22 @@ fn compile_errors_are_all_reported() {
         "{error}"
     );
 }
+
+#[test]
+fn the_deepest_rule_the_parser_accepts_survives_compiled_ir() {
+    // Each level puts an `or` and an `and` around the next parenthesis: the
+    // worst case for the depth of the IR and of its JSON.
+    let depth = grantline_syntax::MAX_NESTING;
+    let condition = format!(
+        "{}manager{}",
+        "level > 1 or manager and (".repeat(depth),
+        ")".repeat(depth)
+    );
+    let engine = engine(&format!("rule deep: where {condition} grants github"));
+    let reloaded = Engine::from_ir_json(&engine.policy().to_json()).unwrap();
+    let mut manager = person();
+    manager["manager"] = json!(true);
+    let when = at("2026-01-01T00:00:00Z");
+    let decision = reloaded.evaluate(&reloaded.identity(&manager).unwrap(), when);
+    assert_eq!(decision.entitlements.len(), 1);
+}
