@@ -260,16 +260,7 @@ impl Evaluator {
                 Err(error) => errors.push(error),
             }
         }
-        if !errors.is_empty() {
-            return Err(IdentityError { errors });
-        }
-        unknown_fields.sort();
-        unknown_fields.dedup();
-        Ok(Identity {
-            schema: Arc::clone(schema),
-            values,
-            unknown_fields,
-        })
+        finish_identity(schema, values, errors, unknown_fields)
     }
 
     /// Builds an identity from typed values, checked like
@@ -300,16 +291,7 @@ impl Evaluator {
                 Err(error) => errors.push(error),
             }
         }
-        if !errors.is_empty() {
-            return Err(IdentityError { errors });
-        }
-        unknown_fields.sort();
-        unknown_fields.dedup();
-        Ok(Identity {
-            schema: Arc::clone(schema),
-            values: stored,
-            unknown_fields,
-        })
+        finish_identity(schema, stored, errors, unknown_fields)
     }
 
     /// The identity's values laid out for this evaluator's schema, and its
@@ -713,4 +695,23 @@ fn granted_entitlement(
         granted.max_duration = cap;
     }
     granted
+}
+
+/// The identity, or every error found while checking its fields.
+fn finish_identity(
+    schema: &Arc<identity::Schema>,
+    values: Vec<Option<AttributeValue>>,
+    errors: Vec<FieldError>,
+    mut unknown_fields: Vec<String>,
+) -> Result<Identity, IdentityError> {
+    if !errors.is_empty() {
+        return Err(IdentityError { errors });
+    }
+    unknown_fields.sort();
+    unknown_fields.dedup();
+    Ok(Identity {
+        schema: Arc::clone(schema),
+        values,
+        unknown_fields,
+    })
 }

@@ -14,34 +14,13 @@ fn write_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && !RESERVED.contains(&text);
+        && !crate::RESERVED_WORDS.contains(&text);
     if bare {
         f.write_str(text)
     } else {
         write!(f, "\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
-
-/// Kept in step with the grammar's `reserved` rule.
-const RESERVED: &[&str] = &[
-    "grants",
-    "denies",
-    "where",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "with",
-    "without",
-    "anyone",
-    "contains",
-    "rule",
-    "attribute",
-    "entitlement",
-    "separate",
-    "timezone",
-];
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

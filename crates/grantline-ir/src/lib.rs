@@ -16,6 +16,29 @@ use serde::{Deserialize, Serialize};
 
 mod display;
 
+/// The words of the language that can never be a bare value: a value spelled
+/// like one is written quoted. The grammar's `reserved` rule lists the same
+/// words (a test in `grantline-syntax` checks that they agree).
+pub const RESERVED_WORDS: &[&str] = &[
+    "grants",
+    "denies",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "with",
+    "without",
+    "anyone",
+    "contains",
+    "rule",
+    "attribute",
+    "entitlement",
+    "separate",
+    "timezone",
+];
+
 /// The value of the `format` field of every IR document.
 pub const IR_FORMAT: &str = "grantline-ir";
 

@@ -11,25 +11,7 @@ pub const SYNTAX_ERROR: &str = "grantline::syntax";
 
 /// Words the grammar reserves; a bare one where a value is expected gets a
 /// hint to quote it.
-pub const RESERVED_WORDS: &[&str] = &[
-    "grants",
-    "denies",
-    "where",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "with",
-    "without",
-    "anyone",
-    "contains",
-    "rule",
-    "attribute",
-    "entitlement",
-    "separate",
-    "timezone",
-];
+pub use grantline_ir::RESERVED_WORDS;
 
 /// How many `(` and `not` one rule may contain. Nesting depth never exceeds
 /// this count, and the parser, the compiler and the evaluator recurse on

@@ -222,3 +222,42 @@ fn hints_for_a_missing_condition_and_non_ascii_words() {
     let err = parse("rule a: in Zürich grants slack").unwrap_err();
     assert!(err.contains("quote other values: \"Zürich\""), "{err}");
 }
+
+#[test]
+fn the_grammar_reserves_exactly_the_listed_words() {
+    for word in grantline_syntax::RESERVED_WORDS {
+        let file = parse(&format!("attribute x: {word}")).unwrap();
+        let Statement::Attribute(decl) = &file.statements[0] else {
+            panic!()
+        };
+        let AttributeKind::Values(values) = &decl.kind else {
+            panic!("{word}")
+        };
+        assert!(
+            values[0].reserved,
+            "{word} is listed but the grammar does not reserve it"
+        );
+    }
+    for word in [
+        "role",
+        "status",
+        "the",
+        "from",
+        "until",
+        "for",
+        "everything",
+        "optional",
+    ] {
+        let file = parse(&format!("attribute x: a | {word}")).unwrap();
+        let Statement::Attribute(decl) = &file.statements[0] else {
+            panic!()
+        };
+        let AttributeKind::Values(values) = &decl.kind else {
+            panic!("{word}")
+        };
+        assert!(
+            !values[1].reserved,
+            "{word} is reserved by the grammar but not listed"
+        );
+    }
+}
