@@ -10,7 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use grantline::{Diagnostic, Engine, Identity};
 
 mod at;
+mod fmt_command;
 mod records;
+mod repl;
+mod test_command;
 
 use at::When;
 use records::Record;
@@ -57,6 +60,23 @@ enum Command {
         options: EvalOptions,
     },
     /// Explain why one entitlement is or is not granted to an identity.
+    /// Run the `test` blocks of the policies.
+    Test {
+        /// Policy folder or file.
+        #[arg(default_value = "policies")]
+        policies: PathBuf,
+        /// List the rules no test exercised, and the share covered.
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Format policy files in the one canonical layout.
+    Fmt(FmtArgs),
+    /// An interactive shell to write and try rules; reads commands from
+    /// standard input when it is not a terminal.
+    Repl {
+        /// Policy folder or file to load at start.
+        policies: Option<PathBuf>,
+    },
     #[command(override_usage = "grantline explain [POLICIES] --identity <FILE> <ENTITLEMENT>")]
     Explain {
         /// `[POLICIES] ENTITLEMENT`: the policy folder or file (default
@@ -72,6 +92,16 @@ enum Command {
         #[command(flatten)]
         options: EvalOptions,
     },
+}
+
+#[derive(clap::Args)]
+struct FmtArgs {
+    /// Policy folders or files to format.
+    #[arg(default_value = "policies")]
+    paths: Vec<PathBuf>,
+    /// Change nothing; list the files that are not formatted and exit 1 if any.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(clap::Args)]
@@ -107,7 +137,7 @@ enum OutputFormat {
 }
 
 /// Why a command failed, and so its exit code.
-enum Failure {
+pub(crate) enum Failure {
     /// Policy errors; already rendered as diagnostics.
     Policy(Vec<Diagnostic>),
     /// Bad input data or files (exit 1).
@@ -129,6 +159,9 @@ fn main() -> ExitCode {
             identity,
             options,
         } => eval(&source, &identity, &options),
+        Command::Test { policies, coverage } => test_command::run(&policies, coverage, color),
+        Command::Fmt(args) => fmt_command::run(&args.paths, args.check),
+        Command::Repl { policies } => repl::run(policies.as_deref()),
         Command::Explain {
             arguments,
             ir,
@@ -427,7 +460,7 @@ fn write_out(out: &mut impl Write, text: &str) -> Result<(), Failure> {
     })
 }
 
-fn print_out(text: &str) -> Result<(), Failure> {
+pub(crate) fn print_out(text: &str) -> Result<(), Failure> {
     write_out(&mut std::io::stdout().lock(), &format!("{text}\n"))
 }
 

@@ -251,3 +251,38 @@ fn a_missing_policy_folder_is_an_error() {
         stderr(&output)
     );
 }
+
+const POLICY_TESTS: &str = "crates/grantline-cli/tests/fixtures/policy-tests";
+
+#[test]
+fn test_reports_each_test_with_expected_against_actual() {
+    let output = grantline(&["test", POLICY_TESTS]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.ends_with("\n3 passed, 1 failed\n"), "{text}");
+    assert!(
+        text.contains("expected: pending approval\n      actual:   not granted"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn test_coverage_lists_the_rules_no_test_exercised() {
+    let output = grantline(&["test", POLICY_TESTS, "--coverage"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("coverage: 4 of 5 rules exercised (80.0%)"),
+        "{text}"
+    );
+    assert!(text.contains("not exercised: contractors-end"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn the_example_policies_pass_their_tests_with_full_coverage() {
+    let output = grantline(&["test", "policies", "--coverage"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains("rules exercised (100.0%)"), "{text}");
+}

@@ -103,7 +103,7 @@ impl ConditionCompiler<'_, '_> {
         Some(membership(attribute, values))
     }
 
-    fn attribute_name(&self, index: usize) -> String {
+    pub(crate) fn attribute_name(&self, index: usize) -> String {
         self.declarations
             .attribute_at(index)
             .map(|a| a.name.clone())
@@ -174,7 +174,7 @@ impl ConditionCompiler<'_, '_> {
     }
 
     /// Finds the one attribute a word belongs to, or reports why it cannot.
-    fn resolve_word(&mut self, word: &Word) -> Option<Meaning> {
+    pub(crate) fn resolve_word(&mut self, word: &Word) -> Option<Meaning> {
         let meanings = self.declarations.meanings(&word.text);
         match meanings {
             [one] if !word.quoted => {
@@ -447,7 +447,7 @@ impl ConditionCompiler<'_, '_> {
     }
 
     /// A literal on the right of a comparison, converted to the attribute's type.
-    fn literal_value(
+    pub(crate) fn literal_value(
         &mut self,
         attribute: &str,
         kind: &AttributeKind,

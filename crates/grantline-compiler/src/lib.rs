@@ -29,16 +29,20 @@ use grantline_syntax::{parse_file, Diagnostic, SourceMap};
 pub mod codes;
 mod conditions;
 mod declarations;
+pub mod policy_tests;
 mod rules;
 mod suggest;
 
 pub use grantline_syntax::{render, render_human, render_json, Format, Severity};
+pub use policy_tests::PolicyTest;
 
 /// The result of compiling a policy set.
 #[derive(Debug)]
 pub struct Compilation {
     /// The IR, present only when there is no error.
     pub policy: Option<PolicySet>,
+    /// The `test` blocks, compiled (empty when there is an error).
+    pub tests: Vec<PolicyTest>,
     /// Every error and warning, in file order.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -66,6 +70,7 @@ pub fn compile(sources: &SourceMap) -> Compilation {
     if !diagnostics.is_empty() {
         return Compilation {
             policy: None,
+            tests: Vec::new(),
             diagnostics,
         };
     }
@@ -76,6 +81,7 @@ pub fn compile(sources: &SourceMap) -> Compilation {
     let declarations = declarations::collect(&mut context, &files);
     let rules = rules::compile_rules(&mut context, &declarations, &files);
     let separations = rules::compile_separations(&mut context, &declarations, &files);
+    let tests = policy_tests::compile_tests(&mut context, &declarations, &files);
     let mut diagnostics = context.diagnostics;
     sort_diagnostics(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -85,6 +91,7 @@ pub fn compile(sources: &SourceMap) -> Compilation {
         ..declarations.into_policy()
     });
     Compilation {
+        tests: if policy.is_some() { tests } else { Vec::new() },
         policy,
         diagnostics,
     }

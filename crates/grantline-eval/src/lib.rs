@@ -634,6 +634,44 @@ impl Evaluator {
         }
     }
 
+    /// The names of the rules that take effect for `identity` at `at`, in
+    /// source order: grants whose condition holds and whose window is open
+    /// for at least one of their entitlements, and denies that apply
+    /// (including fail closed). This is what rule coverage counts.
+    pub fn applying_rules(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
+        let (values, _) = self.adopt(identity);
+        let values: &Values = &values;
+        let compiled = &self.compiled;
+        let tz = compiled.timezone;
+        let mut applying = Vec::new();
+        for rule in &compiled.rules {
+            let truth = rule.cond.eval(values);
+            let applies = match &rule.effect {
+                CEffect::Grant(targets) => {
+                    truth == Truth::True
+                        && match rule.window.eval(values, tz) {
+                            WindowEval::Known { from, close, .. } => targets.iter().any(|target| {
+                                let cap = compiled
+                                    .entitlements
+                                    .get(target.entitlement)
+                                    .and_then(|e| e.max_duration);
+                                matches!(
+                                    window_status(from, close, cap, tz, at),
+                                    WindowStatus::Open { .. }
+                                )
+                            }),
+                            WindowEval::Missing(_) => false,
+                        }
+                }
+                _ => truth != Truth::False && self.deny_eval(rule, truth, values, at).applies,
+            };
+            if applies {
+                applying.push(rule.name.as_str());
+            }
+        }
+        applying
+    }
+
     /// Why `entitlement` is or is not granted to `identity` at `at`, rule by
     /// rule.
     pub fn explain(

@@ -544,8 +544,8 @@ fn check_decision(ev: &Evaluator, who: &Identity, at: DateTime<Utc>) -> Result<(
             .iter()
             .any(|d| d.entitlement == granted.entitlement));
         for reason in &granted.reasons {
-            prop_assert!(reason.valid_from.map_or(true, |from| from <= at));
-            prop_assert!(reason.valid_until.map_or(true, |until| at < until));
+            prop_assert!(reason.valid_from.is_none_or(|from| from <= at));
+            prop_assert!(reason.valid_until.is_none_or(|until| at < until));
         }
     }
     for upcoming in &decision.upcoming {

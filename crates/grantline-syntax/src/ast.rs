@@ -17,6 +17,7 @@ pub enum Statement {
     Role(RoleDecl),
     Rule(RuleDecl),
     Separate(SeparateDecl),
+    Test(TestDecl),
 }
 
 /// A name as written, with its span.
@@ -304,4 +305,84 @@ impl RuleClause {
 pub enum TimePoint {
     Date { text: String, span: Span },
     Attribute(Name),
+}
+
+/// `test "name": given … at … expect …`: an identity, an instant and what
+/// the policies must decide for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestDecl {
+    pub name: Word,
+    pub given: Vec<GivenItem>,
+    pub at: AtLiteral,
+    pub expectations: Vec<Expectation>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GivenItem {
+    /// A value or flag word: `full-time`, `Sales`, `manager`.
+    Word(Word),
+    /// `level 6`, `start_date 2024-01-08`, `groups {oncall, vpn}`.
+    Assignment {
+        attribute: Name,
+        values: Vec<Literal>,
+        /// Written as `{…}` (a list), even with one or no element.
+        list: bool,
+        span: Span,
+    },
+}
+
+impl GivenItem {
+    pub fn span(&self) -> Span {
+        match self {
+            GivenItem::Word(word) => word.span,
+            GivenItem::Assignment { span, .. } => *span,
+        }
+    }
+}
+
+/// `at 2026-12-01` or `at 2026-12-01T09:00[:00][Z|+01:00]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtLiteral {
+    pub text: String,
+    /// A date and time rather than a date.
+    pub has_time: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    /// `expect no ENTITLEMENT`: neither granted nor pending.
+    Absent { entitlement: Word, span: Span },
+    /// `expect ENTITLEMENT [pending approval [by "g"]] [from D] [until D]`.
+    Present {
+        entitlement: Word,
+        details: Vec<ExpectDetail>,
+        span: Span,
+    },
+}
+
+impl Expectation {
+    pub fn span(&self) -> Span {
+        match self {
+            Expectation::Absent { span, .. } | Expectation::Present { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpectDetail {
+    Pending { by: Option<Word>, span: Span },
+    Until { date: String, span: Span },
+    From { date: String, span: Span },
+}
+
+impl ExpectDetail {
+    pub fn span(&self) -> Span {
+        match self {
+            ExpectDetail::Pending { span, .. }
+            | ExpectDetail::Until { span, .. }
+            | ExpectDetail::From { span, .. } => *span,
+        }
+    }
 }

@@ -101,6 +101,7 @@ impl Builder<'_> {
                 Ok(Statement::Separate(SeparateDecl { left, right, span }))
             }
             Rule::rule_decl => self.rule(pair).map(Statement::Rule),
+            Rule::test_decl => self.test(pair).map(Statement::Test),
             _ => Err(self.internal(span, "unexpected statement")),
         }
     }
@@ -499,6 +500,118 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    fn test(&self, pair: Pair<'_, Rule>) -> Result<TestDecl> {
+        let span = self.span(&pair);
+        let mut inner = self.significant(pair);
+        let name = self.word(self.next_of(&mut inner, span)?)?;
+        let given_pair = self.next_of(&mut inner, span)?;
+        let given = self
+            .significant(given_pair)
+            .map(|item| self.given_item(item))
+            .collect::<Result<_>>()?;
+        let at_pair = self.next_of(&mut inner, span)?;
+        let at_span = self.span(&at_pair);
+        let at_value = self
+            .significant(at_pair)
+            .next()
+            .ok_or_else(|| self.internal(at_span, "instant"))?;
+        let at = AtLiteral {
+            text: at_value.as_str().to_string(),
+            has_time: at_value.as_rule() == Rule::datetime,
+            span: self.span(&at_value),
+        };
+        let expectations = inner
+            .map(|expectation| self.expectation(expectation))
+            .collect::<Result<_>>()?;
+        Ok(TestDecl {
+            name,
+            given,
+            at,
+            expectations,
+            span,
+        })
+    }
+
+    fn given_item(&self, pair: Pair<'_, Rule>) -> Result<GivenItem> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::given_word => {
+                let word = self.next_of(&mut pair.into_inner(), span)?;
+                Ok(GivenItem::Word(self.word(word)?))
+            }
+            Rule::given_assignment => {
+                let mut inner = pair.into_inner();
+                let attribute = self.name(self.next(&mut inner, span)?);
+                let value = self.next(&mut inner, span)?;
+                let list = value.as_rule() == Rule::given_list;
+                let values = if list {
+                    value
+                        .into_inner()
+                        .map(|literal| self.literal(literal))
+                        .collect::<Result<_>>()?
+                } else {
+                    vec![self.literal(value)?]
+                };
+                Ok(GivenItem::Assignment {
+                    attribute,
+                    values,
+                    list,
+                    span,
+                })
+            }
+            _ => Err(self.internal(span, "given item")),
+        }
+    }
+
+    fn expectation(&self, pair: Pair<'_, Rule>) -> Result<Expectation> {
+        let span = self.span(&pair);
+        let body = self.next_of(&mut self.significant(pair), span)?;
+        let body_rule = body.as_rule();
+        let mut inner = self.significant(body);
+        let entitlement = self.word(self.next_of(&mut inner, span)?)?;
+        if body_rule == Rule::expect_absent {
+            return Ok(Expectation::Absent { entitlement, span });
+        }
+        let details = inner
+            .map(|detail| {
+                let detail_span = self.span(&detail);
+                let rule = detail.as_rule();
+                let value = self.significant(detail).next();
+                match rule {
+                    Rule::expect_pending => Ok(ExpectDetail::Pending {
+                        by: value.map(|v| self.word(v)).transpose()?,
+                        span: detail_span,
+                    }),
+                    Rule::expect_until | Rule::expect_from => {
+                        let date = value
+                            .ok_or_else(|| self.internal(detail_span, "date"))?
+                            .as_str()
+                            .to_string();
+                        Ok(if rule == Rule::expect_until {
+                            ExpectDetail::Until {
+                                date,
+                                span: detail_span,
+                            }
+                        } else {
+                            ExpectDetail::From {
+                                date,
+                                span: detail_span,
+                            }
+                        })
+                    }
+                    _ => Err(self.internal(detail_span, "expectation")),
+                }
+            })
+            .collect::<Result<_>>()?;
+        Ok(Expectation::Present {
+            entitlement,
+            details,
+            span,
+        })
+    }
+}
+
 fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
@@ -556,5 +669,10 @@ pub(crate) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_from
             | Rule::kw_until
             | Rule::kw_for
+            | Rule::kw_test
+            | Rule::kw_given
+            | Rule::kw_expect
+            | Rule::kw_no
+            | Rule::kw_pending
     )
 }

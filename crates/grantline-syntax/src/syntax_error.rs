@@ -246,7 +246,7 @@ fn hint(text: &str, offset: usize, found: &str, expected: &[Rule]) -> Option<Str
     }
     if expected.contains(&Rule::kw_rule) && offset < text.len() {
         return Some(
-            "a file holds statements that each begin with a keyword: `attribute`, `entitlement`, `role`, `rule`, `separate` or `timezone`".to_string(),
+            "a file holds statements that each begin with a keyword: `attribute`, `entitlement`, `role`, `rule`, `separate`, `test` or `timezone`".to_string(),
         );
     }
     if expected.contains(&Rule::duration_unit) {
@@ -305,7 +305,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::kw_sensitive | Rule::sensitive_property => "`sensitive`",
         Rule::kw_owner | Rule::owner_property => "`owner \"…\"`",
         Rule::kw_description | Rule::description_property => "`description \"…\"`",
-        Rule::kw_at | Rule::max_duration_property => "`at most …`",
+        Rule::max_duration_property => "`at most …`",
+        Rule::kw_at => "`at`",
         Rule::kw_most => "`most`",
         Rule::kw_grants | Rule::grants_effect => "`grants`",
         Rule::kw_denies | Rule::denies_effect => "`denies`",
@@ -330,6 +331,14 @@ fn describe(rule: Rule) -> &'static str {
         Rule::kw_from | Rule::from_clause => "`from`",
         Rule::kw_until | Rule::until_clause => "`until`",
         Rule::kw_for | Rule::for_clause => "`for`",
+        Rule::kw_test | Rule::test_decl => "`test`",
+        Rule::kw_given | Rule::given_clause => "`given`",
+        Rule::kw_expect | Rule::expectation => "`expect`",
+        Rule::kw_no | Rule::expect_absent => "`no`",
+        Rule::kw_pending | Rule::expect_pending => "`pending approval`",
+        Rule::at_clause => "`at`",
+        Rule::datetime => "a date and time (2026-12-01T09:00)",
+        Rule::given_list => "`{…}`",
         Rule::order_op => "a comparison (`>`, `>=`, `<`, `<=`)",
         Rule::word | Rule::value_term => "a word",
         Rule::reserved_word | Rule::reserved => "a reserved word",

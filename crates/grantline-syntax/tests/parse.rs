@@ -261,3 +261,46 @@ fn the_grammar_reserves_exactly_the_listed_words() {
         );
     }
 }
+
+#[test]
+fn test_blocks_parse_with_every_kind_of_given_and_expectation() {
+    let file = parse(
+        r#"
+test "a US sales manager gets admin until mid-2027":
+    given full-time, Sales, US, manager, level 6, groups {sales-east, "crm"}, start_date 2021-03-15
+    at 2026-12-01
+    expect salesforce.admin until 2027-06-30
+    expect netsuite.approver pending approval by "finance-controllers"
+    expect notion from 2026-01-01
+    expect no netsuite.payables
+test "noon":
+    given test
+    at 2026-12-01T12:00:00Z
+    expect no x
+rule r: in test grants x
+"#,
+    )
+    .unwrap();
+    let Statement::Test(test) = &file.statements[0] else {
+        panic!()
+    };
+    assert_eq!(
+        test.name.text,
+        "a US sales manager gets admin until mid-2027"
+    );
+    assert_eq!(test.given.len(), 7);
+    assert!(
+        matches!(&test.given[5], GivenItem::Assignment { list: true, values, .. } if values.len() == 2)
+    );
+    assert_eq!(test.at.text, "2026-12-01");
+    assert_eq!(test.expectations.len(), 4);
+    assert!(
+        matches!(&test.expectations[1], Expectation::Present { details, .. } if matches!(&details[0], ExpectDetail::Pending { by: Some(_), .. }))
+    );
+    assert!(matches!(&test.expectations[3], Expectation::Absent { .. }));
+    let Statement::Test(noon) = &file.statements[1] else {
+        panic!()
+    };
+    assert!(noon.at.has_time);
+    assert!(matches!(&file.statements[2], Statement::Rule(_)));
+}

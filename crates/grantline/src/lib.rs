@@ -5,7 +5,14 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use grantline_eval::Evaluator;
 
-pub use grantline_compiler::{LoadError, Severity};
+pub use grantline_compiler::{LoadError, PolicyTest, Severity};
+
+pub mod testing;
+
+/// The examples of `docs/testing.md`, run as doctests.
+#[doc = include_str!("../../../docs/testing.md")]
+#[cfg(doctest)]
+pub struct TestingGuide;
 pub use grantline_eval::{
     AttributeValue, Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition,
     FieldError, GrantStatus, GrantedEntitlement, Identity, IdentityError, IrValidationError,
@@ -72,6 +79,7 @@ fn summarize(diagnostics: &[Diagnostic]) -> String {
 pub struct Engine {
     evaluator: Evaluator,
     warnings: Vec<Diagnostic>,
+    tests: Vec<PolicyTest>,
 }
 
 impl Engine {
@@ -97,6 +105,7 @@ impl Engine {
                 Ok(Engine {
                     evaluator,
                     warnings: compiled.diagnostics,
+                    tests: compiled.tests,
                 })
             }
             None => Err(Error::Compile(compiled.diagnostics)),
@@ -108,6 +117,7 @@ impl Engine {
         Ok(Engine {
             evaluator: Evaluator::new(policy)?,
             warnings: Vec::new(),
+            tests: Vec::new(),
         })
     }
 
