@@ -46,9 +46,34 @@ struct Builder<'a> {
 type Result<T> = std::result::Result<T, Diagnostic>;
 
 impl Builder<'_> {
+    /// The span of a node, ending at its last token: pest's own span of a
+    /// rule that ends in an optional repetition also covers the whitespace
+    /// and comments it skipped looking for one more.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, span.start(), span.end())
+        let last_token_end = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .map(|inner| inner.as_span().end())
+            .max()
+            .unwrap_or(span.end());
+        // After the last token come only closing punctuation (`"`, `)`,
+        // `}`), whitespace and comments: keep the punctuation.
+        let gap = span.get_input().get(last_token_end..span.end()).unwrap_or("");
+        let mut end = last_token_end;
+        let mut in_comment = false;
+        for (offset, c) in gap.char_indices() {
+            match c {
+                '\n' => in_comment = false,
+                '#' => in_comment = true,
+                c if !in_comment && !c.is_whitespace() => {
+                    end = last_token_end + offset + c.len_utf8();
+                }
+                _ => {}
+            }
+        }
+        Span::new(self.file, span.start(), end)
     }
 
     /// The grammar and this builder disagree: a bug in Grantline, reported as
