@@ -55,6 +55,8 @@ impl Builder<'_> {
             .clone()
             .into_inner()
             .flatten()
+            // Tokens only: a composite node's own span runs long too.
+            .filter(|inner| inner.clone().into_inner().next().is_none())
             .map(|inner| inner.as_span().end())
             .max()
             .unwrap_or(span.end());
