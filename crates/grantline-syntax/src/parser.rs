@@ -62,7 +62,10 @@ impl Builder<'_> {
             .unwrap_or(span.end());
         // After the last token come only closing punctuation (`"`, `)`,
         // `}`), whitespace and comments: keep the punctuation.
-        let gap = span.get_input().get(last_token_end..span.end()).unwrap_or("");
+        let gap = span
+            .get_input()
+            .get(last_token_end..span.end())
+            .unwrap_or("");
         let mut end = last_token_end;
         let mut in_comment = false;
         for (offset, c) in gap.char_indices() {

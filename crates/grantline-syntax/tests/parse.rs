@@ -309,6 +309,11 @@ rule r: in test grants x
 fn a_statement_span_ends_at_its_last_token() {
     let text = "rule r: anyone grants slack  # why\n\n# next\nrule s: anyone grants zoom\n";
     let file = parse(text).unwrap();
-    let Statement::Rule(rule) = &file.statements[0] else { panic!() };
-    assert_eq!(&text[rule.span.start..rule.span.end], "rule r: anyone grants slack");
+    let Statement::Rule(rule) = &file.statements[0] else {
+        panic!()
+    };
+    assert_eq!(
+        &text[rule.span.start..rule.span.end],
+        "rule r: anyone grants slack"
+    );
 }
