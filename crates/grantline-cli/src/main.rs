@@ -11,6 +11,7 @@ use grantline::{Diagnostic, Engine, Identity};
 
 mod at;
 mod fmt_command;
+mod gen_command;
 mod records;
 mod repl;
 mod test_command;
@@ -59,7 +60,6 @@ enum Command {
         #[command(flatten)]
         options: EvalOptions,
     },
-    /// Explain why one entitlement is or is not granted to an identity.
     /// Run the `test` blocks of the policies.
     Test {
         /// Policy folder or file.
@@ -71,12 +71,16 @@ enum Command {
     },
     /// Format policy files in the one canonical layout.
     Fmt(FmtArgs),
+    /// Generate a synthetic, seeded workload (policies and identities) for
+    /// benchmarks and load tests.
+    Gen(gen_command::GenArgs),
     /// An interactive shell to write and try rules; reads commands from
     /// standard input when it is not a terminal.
     Repl {
         /// Policy folder or file to load at start.
         policies: Option<PathBuf>,
     },
+    /// Explain why one entitlement is or is not granted to an identity.
     #[command(override_usage = "grantline explain [POLICIES] --identity <FILE> <ENTITLEMENT>")]
     Explain {
         /// `[POLICIES] ENTITLEMENT`: the policy folder or file (default
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
         Command::Test { policies, coverage } => test_command::run(&policies, coverage, color),
         Command::Fmt(args) => fmt_command::run(&args.paths, args.check),
         Command::Repl { policies } => repl::run(policies.as_deref()),
+        Command::Gen(args) => gen_command::run(&args),
         Command::Explain {
             arguments,
             ir,

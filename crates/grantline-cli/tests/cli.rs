@@ -286,3 +286,10 @@ fn the_example_policies_pass_their_tests_with_full_coverage() {
     assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
     assert!(text.contains("rules exercised (100.0%)"), "{text}");
 }
+
+#[test]
+fn help_describes_every_command() {
+    let output = grantline(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&output));
+}
