@@ -319,8 +319,13 @@ pub(crate) struct Compiled {
     pub(crate) entitlements: Vec<CEntitlement>,
     /// Entitlement indices sorted by name.
     pub(crate) by_name: Vec<usize>,
+    /// The position of each entitlement in `by_name`.
+    pub(crate) rank: Vec<usize>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) separations: Vec<CSeparation>,
+    /// By entitlement index: the separations naming it on either side,
+    /// ascending.
+    pub(crate) separations_of: Vec<Vec<usize>>,
 }
 
 struct Checker<'p> {
@@ -808,12 +813,34 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         let name = |i: &usize| entitlements.get(*i).map(|e| e.name.as_str());
         name(a).cmp(&name(b))
     });
+    let mut rank = vec![0; entitlements.len()];
+    for (position, &index) in by_name.iter().enumerate() {
+        if let Some(slot) = rank.get_mut(index) {
+            *slot = position;
+        }
+    }
+    let mut separations_of: Vec<Vec<usize>> = vec![Vec::new(); entitlements.len()];
+    for (i, separation) in separations.iter().enumerate() {
+        for &entitlement in separation
+            .left_entitlements
+            .iter()
+            .chain(&separation.right_entitlements)
+        {
+            if let Some(list) = separations_of.get_mut(entitlement) {
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+    }
     Ok(Compiled {
         timezone,
         schema,
         entitlements,
         by_name,
+        rank,
         rules,
         separations,
+        separations_of,
     })
 }

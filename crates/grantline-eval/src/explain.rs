@@ -14,6 +14,7 @@ pub(crate) fn explain(
     identity: &Identity,
     name: &str,
     at: DateTime<Utc>,
+    plain: bool,
 ) -> Result<Explanation, UnknownEntitlement> {
     let compiled = &evaluator.compiled;
     let Some(index) = compiled.entitlements.iter().position(|e| e.name == name) else {
@@ -29,7 +30,11 @@ pub(crate) fn explain(
     let tz = compiled.timezone;
 
     // The verdict comes from the decision itself, so the two always agree.
-    let decision = evaluator.evaluate(identity, at);
+    let decision = if plain {
+        evaluator.evaluate_plain(identity, at)
+    } else {
+        evaluator.evaluate(identity, at)
+    };
     let granted = decision.entitlement(name).cloned();
     let verdict = match &granted {
         Some(g) if g.status == GrantStatus::Granted => Verdict::Granted,

@@ -1,11 +1,20 @@
 //! The reference evaluator of compiled Grantline policies.
 //!
 //! An [`Evaluator`] is built once from a [`PolicySet`] (the IR): it validates
-//! the IR and resolves attribute and entitlement names to indices. It then
-//! turns identity records into [`Identity`] values
+//! the IR, resolves attribute and entitlement names to indices and indexes
+//! the rules. It then turns identity records into [`Identity`] values
 //! ([`Evaluator::identity_from_json`]), decides what an identity is entitled
 //! to at an instant ([`Evaluator::evaluate`]) and explains one entitlement
 //! rule by rule ([`Evaluator::explain`]).
+//!
+//! `evaluate` examines only the rules the rule index cannot rule out for the
+//! identity: grants posted under the attribute values (or pairs of values)
+//! their condition needs, denies under those it needs to be true *or
+//! unknown*, and the few rules with no such value, examined for everyone
+//! ([`Evaluator::index_stats`]). Its cost grows with the rules that match,
+//! not with the rules written. [`Evaluator::evaluate_plain`] examines every
+//! rule; it is the reference the indexed evaluation is tested against, and
+//! both give the same decision, field for field.
 //!
 //! Semantics, in short (see the language documentation for the details):
 //! conditions use three-valued logic (a missing attribute is unknown, except
@@ -25,15 +34,20 @@ use chrono_tz::Tz;
 use grantline_ir::{Duration, PolicySet};
 
 mod compile;
+mod decide;
 mod explain;
+mod heap;
 mod identity;
+mod index;
 mod output;
 pub mod render;
 mod time;
 
-use compile::{CEffect, CPoint, CRule, CWindow, Compiled, Truth, Values};
+use compile::{CPoint, CRule, CWindow, Compiled, Truth, Values};
 pub use compile::{IrProblem, IrValidationError, MAX_CONDITION_DEPTH};
 pub use identity::{AttributeValue, FieldError, Identity, IdentityError};
+use index::RuleIndex;
+pub use index::{IndexStats, MAX_KEYS_PER_RULE};
 pub use output::{
     Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition, GrantStatus,
     GrantedEntitlement, Reason, RuleEffect, RuleExplanation, RuleOutcome, RuleRef,
@@ -45,6 +59,7 @@ pub use output::{
 pub struct Evaluator {
     policy: PolicySet,
     compiled: Compiled,
+    index: RuleIndex,
 }
 
 /// `explain` was asked about an entitlement the catalogue does not have.
@@ -109,7 +124,7 @@ pub(crate) enum WindowStatus {
 }
 
 /// The earlier of two window ends, `None` meaning "never".
-fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+pub(crate) fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, None) => a,
@@ -199,10 +214,18 @@ impl Evaluator {
     /// Validates the IR (known time zone, every attribute, entitlement and
     /// role a rule names exists, predicate kinds fit attribute kinds, window
     /// attributes are dates, conditions nest at most
-    /// [`MAX_CONDITION_DEPTH`] levels deep) and prepares it for evaluation.
-    pub fn new(policy: PolicySet) -> Result<Evaluator, IrValidationError> {
+    /// [`MAX_CONDITION_DEPTH`] levels deep) and prepares it for evaluation:
+    /// resolves names and builds the rule index. The IR is kept (see
+    /// [`policy`](Self::policy)), with any spare capacity given back.
+    pub fn new(mut policy: PolicySet) -> Result<Evaluator, IrValidationError> {
         let compiled = compile::compile(&policy)?;
-        Ok(Evaluator { policy, compiled })
+        heap::shrink_policy(&mut policy);
+        let index = RuleIndex::build(&compiled);
+        Ok(Evaluator {
+            policy,
+            compiled,
+            index,
+        })
     }
 
     pub fn policy(&self) -> &PolicySet {
@@ -436,240 +459,96 @@ impl Evaluator {
     }
 
     /// What `identity` is entitled to at `at`.
+    ///
+    /// Examines only the rules the index cannot rule out for this identity
+    /// (see [`Evaluator::index_stats`]); the decision is the same as
+    /// [`evaluate_plain`](Self::evaluate_plain)'s, field for field.
     pub fn evaluate(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
         let (values, unknown_fields) = self.adopt(identity);
-        let values: &Values = &values;
-        let compiled = &self.compiled;
-        let tz = compiled.timezone;
-        let count = compiled.entitlements.len();
+        decide::with_scratch(|s| {
+            let mut candidates = std::mem::take(&mut s.candidates);
+            self.index
+                .candidates(&values, &mut s.lookup, &mut candidates);
+            let rules = decide::merged(&candidates, self.index.always());
+            let decision = self.decide(&values, &unknown_fields, at, rules, s);
+            s.candidates = candidates;
+            decision
+        })
+    }
 
-        // Applying grant reasons and applying denies, by entitlement index.
-        let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); count];
-        let mut denies: Vec<Vec<(usize, DenyReason)>> = vec![Vec::new(); count];
-        let mut deny_everything: Vec<(usize, DenyReason)> = Vec::new();
-        // The earliest opening of a deny that will apply after `at`, by
-        // entitlement index, and that of a scheduled `denies everything`.
-        let mut scheduled: Vec<Option<DateTime<Utc>>> = vec![None; count];
-        let mut scheduled_everything: Option<DateTime<Utc>> = None;
-        let mut upcoming = Vec::new();
-
-        for (rule_index, rule) in compiled.rules.iter().enumerate() {
-            let truth = rule.cond.eval(values);
-            match &rule.effect {
-                CEffect::Grant(targets) => {
-                    if truth != Truth::True {
-                        continue;
-                    }
-                    let WindowEval::Known { from, close, lasts } = rule.window.eval(values, tz)
-                    else {
-                        continue;
-                    };
-                    for target in targets {
-                        let Some(entitlement) = compiled.entitlements.get(target.entitlement)
-                        else {
-                            continue;
-                        };
-                        match window_status(from, close, entitlement.max_duration, tz, at) {
-                            WindowStatus::Open { opens, closes } => {
-                                if let Some(list) = reasons.get_mut(target.entitlement) {
-                                    list.push(Reason {
-                                        rule: rule.name.clone(),
-                                        source: rule.source.clone(),
-                                        via: target.via.clone(),
-                                        valid_from: opens,
-                                        valid_until: closes,
-                                        lasts,
-                                        approval: rule.approval.clone(),
-                                    });
-                                }
-                            }
-                            WindowStatus::NotYetOpen(opens_at) => {
-                                upcoming.push((
-                                    opens_at,
-                                    entitlement.name.as_str(),
-                                    rule_index,
-                                    UpcomingGrant {
-                                        entitlement: entitlement.name.clone(),
-                                        rule: rule.name.clone(),
-                                        source: rule.source.clone(),
-                                        opens_at,
-                                    },
-                                ));
-                            }
-                            WindowStatus::Expired(_) | WindowStatus::Empty { .. } => {}
-                        }
-                    }
-                }
-                CEffect::Deny(targets) => {
-                    if truth == Truth::False {
-                        continue;
-                    }
-                    let deny = self.deny_eval(rule, truth, values, at);
-                    if !deny.applies {
-                        if let RuleOutcome::NotYetOpen { opens_at } = deny.outcome {
-                            for target in targets {
-                                if let Some(slot) = scheduled.get_mut(target.entitlement) {
-                                    *slot = earlier(*slot, Some(opens_at));
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    let reason = DenyReason {
-                        rule: rule.name.clone(),
-                        source: rule.source.clone(),
-                        missing_attributes: deny.missing,
-                    };
-                    for target in targets {
-                        if let Some(list) = denies.get_mut(target.entitlement) {
-                            // A rule may reach an entitlement through two roles.
-                            if list.last().map(|(r, _)| *r) != Some(rule_index) {
-                                list.push((rule_index, reason.clone()));
-                            }
-                        }
-                    }
-                }
-                CEffect::DenyEverything => {
-                    if truth == Truth::False {
-                        continue;
-                    }
-                    let deny = self.deny_eval(rule, truth, values, at);
-                    if let RuleOutcome::NotYetOpen { opens_at } = deny.outcome {
-                        scheduled_everything = earlier(scheduled_everything, Some(opens_at));
-                    } else if deny.applies {
-                        deny_everything.push((
-                            rule_index,
-                            DenyReason {
-                                rule: rule.name.clone(),
-                                source: rule.source.clone(),
-                                missing_attributes: deny.missing,
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-
-        let mut entitlements = Vec::new();
-        let mut denied = Vec::new();
-        let mut held = vec![false; count];
-        for &index in &compiled.by_name {
-            let (Some(entitlement), Some(list), Some(deny_list)) = (
-                compiled.entitlements.get(index),
-                reasons.get_mut(index),
-                denies.get_mut(index),
-            ) else {
-                continue;
-            };
-            if list.is_empty() {
-                continue;
-            }
-            let mut list = std::mem::take(list);
-            if deny_list.is_empty() && deny_everything.is_empty() {
-                if let Some(flag) = held.get_mut(index) {
-                    *flag = true;
-                }
-                // The grant ends when a scheduled deny begins.
-                let cut = earlier(
-                    scheduled.get(index).copied().flatten(),
-                    scheduled_everything,
-                );
-                if cut.is_some() {
-                    for reason in &mut list {
-                        reason.valid_until = earlier(reason.valid_until, cut);
-                    }
-                }
-                entitlements.push(granted_entitlement(
-                    &entitlement.name,
-                    entitlement.sensitive,
-                    entitlement.max_duration,
-                    list,
-                ));
-            } else {
-                let mut by: Vec<(usize, DenyReason)> = std::mem::take(deny_list);
-                by.extend(deny_everything.iter().cloned());
-                by.sort_by_key(|(rule_index, _)| *rule_index);
-                let mut granted_by: Vec<RuleRef> = Vec::new();
-                for reason in list {
-                    if granted_by.last().map(|r| &r.rule) != Some(&reason.rule) {
-                        granted_by.push(RuleRef {
-                            rule: reason.rule,
-                            source: reason.source,
-                        });
-                    }
-                }
-                denied.push(DeniedEntitlement {
-                    entitlement: entitlement.name.clone(),
-                    denied_by: by.into_iter().map(|(_, reason)| reason).collect(),
-                    granted_by,
-                });
-            }
-        }
-
-        upcoming.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
-        upcoming.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2 && a.0 == b.0);
-        let upcoming = upcoming.into_iter().map(|(_, _, _, u)| u).collect();
-
-        let holds = |i: &usize| held.get(*i).copied().unwrap_or(false);
-        let conflicts = compiled
-            .separations
-            .iter()
-            .filter(|s| {
-                s.left_entitlements.iter().any(holds) && s.right_entitlements.iter().any(holds)
-            })
-            .map(|s| SeparationConflict {
-                left: s.left.clone(),
-                right: s.right.clone(),
-                source: s.source.clone(),
-            })
-            .collect();
-
-        Decision {
-            at,
-            entitlements,
-            denied,
-            upcoming,
-            conflicts,
-            warnings: self.warnings(values, &unknown_fields),
-        }
+    /// The reference evaluation: what `identity` is entitled to at `at`,
+    /// examining every rule in source order. [`evaluate`](Self::evaluate)
+    /// gives the same decision faster; this one is kept as the definition
+    /// it is tested against.
+    pub fn evaluate_plain(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
+        let (values, unknown_fields) = self.adopt(identity);
+        decide::with_scratch(|s| {
+            self.decide(
+                &values,
+                &unknown_fields,
+                at,
+                0..self.compiled.rules.len(),
+                s,
+            )
+        })
     }
 
     /// The names of the rules that take effect for `identity` at `at`, in
     /// source order: grants whose condition holds and whose window is open
     /// for at least one of their entitlements, and denies that apply
-    /// (including fail closed). This is what rule coverage counts.
+    /// (including fail closed). This is what rule coverage counts. Uses the
+    /// index, like [`evaluate`](Self::evaluate).
     pub fn applying_rules(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
         let (values, _) = self.adopt(identity);
-        let values: &Values = &values;
-        let compiled = &self.compiled;
-        let tz = compiled.timezone;
-        let mut applying = Vec::new();
-        for rule in &compiled.rules {
-            let truth = rule.cond.eval(values);
-            let applies = match &rule.effect {
-                CEffect::Grant(targets) => {
-                    truth == Truth::True
-                        && match rule.window.eval(values, tz) {
-                            WindowEval::Known { from, close, .. } => targets.iter().any(|target| {
-                                let cap = compiled
-                                    .entitlements
-                                    .get(target.entitlement)
-                                    .and_then(|e| e.max_duration);
-                                matches!(
-                                    window_status(from, close, cap, tz, at),
-                                    WindowStatus::Open { .. }
-                                )
-                            }),
-                            WindowEval::Missing(_) => false,
-                        }
-                }
-                _ => truth != Truth::False && self.deny_eval(rule, truth, values, at).applies,
-            };
-            if applies {
-                applying.push(rule.name.as_str());
-            }
-        }
-        applying
+        decide::with_scratch(|s| {
+            self.index
+                .candidates(&values, &mut s.lookup, &mut s.candidates);
+            self.applying(
+                &values,
+                at,
+                decide::merged(&s.candidates, self.index.always()),
+            )
+        })
+    }
+
+    /// [`applying_rules`](Self::applying_rules), examining every rule: the
+    /// reference.
+    pub fn applying_rules_plain(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
+        let (values, _) = self.adopt(identity);
+        self.applying(&values, at, 0..self.compiled.rules.len())
+    }
+
+    /// How the rules are indexed: posted under a pair of attribute values,
+    /// under one, or examined for every identity.
+    pub fn index_stats(&self) -> IndexStats {
+        self.index.stats()
+    }
+
+    /// An estimate of the bytes this evaluator holds on the heap: the IR it
+    /// was built from, its resolved form and the index (allocated
+    /// capacities; allocator overhead not included).
+    pub fn heap_size_estimate(&self) -> usize {
+        heap::policy(&self.policy) + heap::compiled(&self.compiled) + self.index.heap_size()
+    }
+
+    /// The rules [`evaluate`](Self::evaluate) examines for `identity`, as
+    /// indices into [`policy`](Self::policy)`().rules`, ascending: those the
+    /// index finds for it and the always-examined ones. Every other rule is
+    /// a grant whose condition is not true or a deny whose condition is
+    /// false for this identity.
+    pub fn examined_rules(&self, identity: &Identity) -> Vec<usize> {
+        let (values, _) = self.adopt(identity);
+        decide::with_scratch(|s| {
+            self.index
+                .candidates(&values, &mut s.lookup, &mut s.candidates);
+            decide::merged(&s.candidates, self.index.always()).collect()
+        })
+    }
+
+    /// The part of [`heap_size_estimate`](Self::heap_size_estimate) taken by
+    /// the index.
+    pub fn index_heap_size_estimate(&self) -> usize {
+        self.index.heap_size()
     }
 
     /// Why `entitlement` is or is not granted to `identity` at `at`, rule by
@@ -680,7 +559,18 @@ impl Evaluator {
         entitlement: &str,
         at: DateTime<Utc>,
     ) -> Result<Explanation, UnknownEntitlement> {
-        explain::explain(self, identity, entitlement, at)
+        explain::explain(self, identity, entitlement, at, false)
+    }
+
+    /// [`explain`](Self::explain) with the verdict taken from
+    /// [`evaluate_plain`](Self::evaluate_plain): the reference.
+    pub fn explain_plain(
+        &self,
+        identity: &Identity,
+        entitlement: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Explanation, UnknownEntitlement> {
+        explain::explain(self, identity, entitlement, at, true)
     }
 }
 
@@ -688,7 +578,7 @@ impl Evaluator {
 /// computed over [`GrantedEntitlement::window_reasons`]: when granted, only
 /// the reasons that grant without approval; `cap` is reported when one of
 /// those has no start.
-fn granted_entitlement(
+pub(crate) fn granted_entitlement(
     name: &str,
     sensitive: bool,
     cap: Option<Duration>,
@@ -719,20 +609,26 @@ fn granted_entitlement(
         max_duration: None,
         reasons,
     };
-    granted.valid_from = granted
-        .window_reasons()
-        .map(|r| r.valid_from)
-        .collect::<Option<Vec<_>>>()
-        .and_then(|starts| starts.into_iter().min());
-    granted.valid_until = granted
-        .window_reasons()
-        .map(|r| r.valid_until)
-        .collect::<Option<Vec<_>>>()
-        .and_then(|ends| ends.into_iter().max());
+    granted.valid_from = bound(granted.window_reasons().map(|r| r.valid_from), Ord::min);
+    granted.valid_until = bound(granted.window_reasons().map(|r| r.valid_until), Ord::max);
     if granted.window_reasons().any(|r| r.valid_from.is_none()) {
         granted.max_duration = cap;
     }
     granted
+}
+
+/// The earliest (`pick` = min) or latest (max) of the instants; `None` when
+/// there are none or one of them is `None` (unbounded).
+fn bound(
+    instants: impl Iterator<Item = Option<DateTime<Utc>>>,
+    pick: fn(DateTime<Utc>, DateTime<Utc>) -> DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut bound = None;
+    for instant in instants {
+        let instant = instant?;
+        bound = Some(bound.map_or(instant, |b| pick(b, instant)));
+    }
+    bound
 }
 
 /// The identity, or every error found while checking its fields.

@@ -15,9 +15,9 @@ pub mod testing;
 pub struct TestingGuide;
 pub use grantline_eval::{
     AttributeValue, Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition,
-    FieldError, GrantStatus, GrantedEntitlement, Identity, IdentityError, IrValidationError,
-    Reason, RuleExplanation, RuleOutcome, RuleRef, SeparationConflict, UnknownEntitlement,
-    UpcomingGrant, Verdict, Warning,
+    FieldError, GrantStatus, GrantedEntitlement, Identity, IdentityError, IndexStats,
+    IrValidationError, Reason, RuleExplanation, RuleOutcome, RuleRef, SeparationConflict,
+    UnknownEntitlement, UpcomingGrant, Verdict, Warning,
 };
 pub use grantline_ir::{IrError, PolicySet, SourceLocation, IR_VERSION};
 pub use grantline_syntax::{Diagnostic, SourceMap};
@@ -155,8 +155,33 @@ impl Engine {
 
     /// Every entitlement the identity holds at `at`, with reasons, windows,
     /// approvals, denials and warnings. Never panics; deterministic.
+    ///
+    /// Examines only the rules the rule index cannot rule out for this
+    /// identity, so its cost grows with the rules that match rather than
+    /// with the rules written; the decision is exactly
+    /// [`evaluate_plain`](Self::evaluate_plain)'s.
     pub fn evaluate(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
         self.evaluator.evaluate(identity, at)
+    }
+
+    /// The reference evaluation, examining every rule in source order: the
+    /// definition [`evaluate`](Self::evaluate) is tested against, and a
+    /// baseline for benchmarks.
+    pub fn evaluate_plain(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
+        self.evaluator.evaluate_plain(identity, at)
+    }
+
+    /// How the rule index files the rules: under a pair of attribute values,
+    /// under one, or examined for every identity.
+    pub fn index_stats(&self) -> IndexStats {
+        self.evaluator.index_stats()
+    }
+
+    /// An estimate of the heap bytes the loaded policy set takes (the IR, its
+    /// resolved form and the rule index; compiler warnings and policy tests
+    /// not included).
+    pub fn heap_size_estimate(&self) -> usize {
+        self.evaluator.heap_size_estimate()
     }
 
     /// Why `entitlement` is or is not granted to the identity at `at`.
