@@ -146,7 +146,7 @@ fn explain(c: &mut Criterion) {
             .entitlements
             .iter()
             .max_by_key(|e| e.reasons.len())
-            .map(|e| e.entitlement.clone())
+            .map(|e| e.entitlement.to_string())
             .unwrap_or_else(|| evaluator.policy().entitlements[0].name.clone());
         group.bench_function(BenchmarkId::from_parameter(rules), |b| {
             b.iter(|| {

@@ -250,7 +250,7 @@ impl Cond {
 /// An entitlement of the catalogue.
 #[derive(Debug, Clone)]
 pub(crate) struct CEntitlement {
-    pub(crate) name: String,
+    pub(crate) name: Arc<str>,
     pub(crate) sensitive: bool,
     pub(crate) max_duration: Option<Duration>,
 }
@@ -259,7 +259,8 @@ pub(crate) struct CEntitlement {
 #[derive(Debug, Clone)]
 pub(crate) struct CTarget {
     pub(crate) entitlement: usize,
-    pub(crate) via: Vec<String>,
+    /// Shared with every decision and explanation that reports it.
+    pub(crate) via: Arc<[String]>,
 }
 
 #[derive(Debug, Clone)]
@@ -294,12 +295,14 @@ pub(crate) struct CWindow {
 
 #[derive(Debug, Clone)]
 pub(crate) struct CRule {
-    pub(crate) name: String,
-    pub(crate) source: SourceLocation,
+    /// Name, source and approval are shared with the decisions and
+    /// explanations that report the rule.
+    pub(crate) name: Arc<str>,
+    pub(crate) source: Arc<SourceLocation>,
     pub(crate) cond: Cond,
     pub(crate) effect: CEffect,
     pub(crate) window: CWindow,
-    pub(crate) approval: Option<Approval>,
+    pub(crate) approval: Option<Arc<Approval>>,
 }
 
 #[derive(Debug, Clone)]
@@ -308,7 +311,7 @@ pub(crate) struct CSeparation {
     pub(crate) right: String,
     pub(crate) left_entitlements: Vec<usize>,
     pub(crate) right_entitlements: Vec<usize>,
-    pub(crate) source: SourceLocation,
+    pub(crate) source: Arc<SourceLocation>,
 }
 
 /// Everything the evaluator needs, resolved.
@@ -666,6 +669,8 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
 
     let mut rule_names = HashSet::new();
     let mut rules = Vec::with_capacity(policy.rules.len());
+    // Most targets come through no role: they share one empty list.
+    let no_roles: Arc<[String]> = Arc::from(Vec::new());
     for rule in &policy.rules {
         let subject = format!("rule `{}`", rule.name);
         if !rule_names.insert(rule.name.as_str()) {
@@ -705,7 +710,11 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
                     {
                         resolved.push(CTarget {
                             entitlement: index,
-                            via: e.via.clone(),
+                            via: if e.via.is_empty() {
+                                Arc::clone(&no_roles)
+                            } else {
+                                Arc::from(e.via.as_slice())
+                            },
                         });
                     }
                 }
@@ -735,8 +744,8 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         let until = point(&rule.window.until);
         if let (Some(cond), Ok(from), Ok(until)) = (cond, from, until) {
             rules.push(CRule {
-                name: rule.name.clone(),
-                source: rule.source.clone(),
+                name: Arc::from(rule.name.as_str()),
+                source: Arc::new(rule.source.clone()),
                 cond,
                 effect,
                 window: CWindow {
@@ -744,7 +753,7 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
                     until,
                     duration: rule.window.duration,
                 },
-                approval: rule.approval.clone(),
+                approval: rule.approval.clone().map(Arc::new),
             });
         }
     }
@@ -773,7 +782,7 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
             right: separation.right.to_string(),
             left_entitlements,
             right_entitlements,
-            source: separation.source.clone(),
+            source: Arc::new(separation.source.clone()),
         });
     }
 
@@ -803,14 +812,14 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         .entitlements
         .iter()
         .map(|e| CEntitlement {
-            name: e.name.clone(),
+            name: Arc::from(e.name.as_str()),
             sensitive: e.sensitive,
             max_duration: e.max_duration,
         })
         .collect();
     let mut by_name: Vec<usize> = (0..entitlements.len()).collect();
     by_name.sort_by(|a, b| {
-        let name = |i: &usize| entitlements.get(*i).map(|e| e.name.as_str());
+        let name = |i: &usize| entitlements.get(*i).map(|e| &*e.name);
         name(a).cmp(&name(b))
     });
     let mut rank = vec![0; entitlements.len()];

@@ -6,10 +6,11 @@
 //!
 //! The work grows with the rules examined and the entitlements they touch,
 //! not with the size of the catalogue: what applies is collected in flat
-//! lists (reused between calls on the same thread) and sorted, and names are
-//! cloned only into the output.
+//! lists (reused between calls on the same thread) and sorted, and the output
+//! shares the evaluator's names (reference counted) instead of copying them.
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use grantline_ir::Duration;
@@ -70,6 +71,8 @@ pub(crate) struct Scratch {
     upcoming: Vec<UpcomingHit>,
     held: Vec<usize>,
     separations: Vec<usize>,
+    /// The denies of one entitlement: (rule, index into `applied`).
+    by: Vec<(usize, usize)>,
 }
 
 impl Scratch {
@@ -85,6 +88,7 @@ impl Scratch {
             upcoming: Vec::new(),
             held: Vec::new(),
             separations: Vec::new(),
+            by: Vec::new(),
         }
     }
 
@@ -97,6 +101,7 @@ impl Scratch {
         self.upcoming.clear();
         self.held.clear();
         self.separations.clear();
+        self.by.clear();
     }
 }
 
@@ -238,8 +243,8 @@ impl Evaluator {
             let (rule_index, missing) = s.applied.get(applied)?;
             let rule = compiled.rules.get(*rule_index)?;
             Some(DenyReason {
-                rule: rule.name.clone(),
-                source: rule.source.clone(),
+                rule: Arc::clone(&rule.name),
+                source: Arc::clone(&rule.source),
                 missing_attributes: missing.clone(),
             })
         };
@@ -295,9 +300,9 @@ impl Evaluator {
                     };
                     let target = targets.get(hit.target)?;
                     Some(Reason {
-                        rule: rule.name.clone(),
-                        source: rule.source.clone(),
-                        via: target.via.clone(),
+                        rule: Arc::clone(&rule.name),
+                        source: Arc::clone(&rule.source),
+                        via: Arc::clone(&target.via),
                         valid_from: hit.opens,
                         valid_until: earlier(hit.closes, cut),
                         lasts: hit.lasts,
@@ -313,14 +318,12 @@ impl Evaluator {
             } else {
                 // Denies of this entitlement and `denies everything`, in
                 // rule order.
-                let mut by: Vec<(usize, usize)> = deny_group
-                    .iter()
-                    .map(|d| (d.rule, d.applied))
-                    .chain(s.everything.iter().filter_map(|&applied| {
-                        s.applied.get(applied).map(|(rule, _)| (*rule, applied))
-                    }))
-                    .collect();
-                by.sort_unstable();
+                s.by.clear();
+                s.by.extend(deny_group.iter().map(|d| (d.rule, d.applied)));
+                s.by.extend(s.everything.iter().filter_map(|&applied| {
+                    s.applied.get(applied).map(|(rule, _)| (*rule, applied))
+                }));
+                s.by.sort_unstable();
                 let mut granted_by: Vec<RuleRef> = Vec::new();
                 let mut last_rule = None;
                 for hit in group {
@@ -330,16 +333,17 @@ impl Evaluator {
                     last_rule = Some(hit.rule);
                     if let Some(rule) = compiled.rules.get(hit.rule) {
                         granted_by.push(RuleRef {
-                            rule: rule.name.clone(),
-                            source: rule.source.clone(),
+                            rule: Arc::clone(&rule.name),
+                            source: Arc::clone(&rule.source),
                         });
                     }
                 }
                 denied.push(DeniedEntitlement {
-                    entitlement: entitlement.name.clone(),
-                    denied_by: by
-                        .into_iter()
-                        .filter_map(|(_, applied)| deny_reason(applied))
+                    entitlement: Arc::clone(&entitlement.name),
+                    denied_by: s
+                        .by
+                        .iter()
+                        .filter_map(|&(_, applied)| deny_reason(applied))
                         .collect(),
                     granted_by,
                 });
@@ -357,9 +361,9 @@ impl Evaluator {
                 .get(u.rank)
                 .and_then(|&i| compiled.entitlements.get(i))?;
             Some(UpcomingGrant {
-                entitlement: entitlement.name.clone(),
-                rule: rule.name.clone(),
-                source: rule.source.clone(),
+                entitlement: Arc::clone(&entitlement.name),
+                rule: Arc::clone(&rule.name),
+                source: Arc::clone(&rule.source),
                 opens_at: u.opens_at,
             })
         }));
@@ -385,7 +389,7 @@ impl Evaluator {
             .map(|sep| SeparationConflict {
                 left: sep.left.clone(),
                 right: sep.right.clone(),
-                source: sep.source.clone(),
+                source: Arc::clone(&sep.source),
             })
             .collect();
         held.clear();
@@ -437,7 +441,7 @@ impl Evaluator {
                 _ => truth != Truth::False && self.deny_eval(rule, truth, values, at).applies,
             };
             if applies {
-                applying.push(rule.name.as_str());
+                applying.push(&*rule.name);
             }
         }
         applying

@@ -1,5 +1,7 @@
 //! Explanations: one entitlement, rule by rule.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::compile::{CEffect, Cond, Truth, Values};
@@ -17,10 +19,10 @@ pub(crate) fn explain(
     plain: bool,
 ) -> Result<Explanation, UnknownEntitlement> {
     let compiled = &evaluator.compiled;
-    let Some(index) = compiled.entitlements.iter().position(|e| e.name == name) else {
+    let Some(index) = compiled.entitlements.iter().position(|e| &*e.name == name) else {
         return Err(UnknownEntitlement {
             name: name.to_string(),
-            suggestions: suggest(name, compiled.entitlements.iter().map(|e| e.name.as_str())),
+            suggestions: suggest(name, compiled.entitlements.iter().map(|e| &*e.name)),
         });
     };
     let cap = compiled
@@ -39,7 +41,7 @@ pub(crate) fn explain(
     let verdict = match &granted {
         Some(g) if g.status == GrantStatus::Granted => Verdict::Granted,
         Some(_) => Verdict::PendingApproval,
-        None if decision.denied.iter().any(|d| d.entitlement == name) => Verdict::Denied,
+        None if decision.denied.iter().any(|d| &*d.entitlement == name) => Verdict::Denied,
         None => Verdict::NotGranted,
     };
 
@@ -47,15 +49,15 @@ pub(crate) fn explain(
     let values: &Values = &values;
     let mut rules: Vec<(usize, RuleExplanation)> = Vec::new();
     for (rule_index, rule) in compiled.rules.iter().enumerate() {
-        let (effect, via) = match &rule.effect {
-            CEffect::Grant(targets) => (RuleEffect::Grant, targets),
-            CEffect::Deny(targets) => (RuleEffect::Deny, targets),
-            CEffect::DenyEverything => (RuleEffect::Deny, &Vec::new()),
+        let (effect, targets) = match &rule.effect {
+            CEffect::Grant(targets) => (RuleEffect::Grant, Some(targets)),
+            CEffect::Deny(targets) => (RuleEffect::Deny, Some(targets)),
+            CEffect::DenyEverything => (RuleEffect::Deny, None),
         };
-        let via = match &rule.effect {
-            CEffect::DenyEverything => Vec::new(),
-            _ => match via.iter().find(|t| t.entitlement == index) {
-                Some(target) => target.via.clone(),
+        let via = match targets {
+            None => Arc::default(),
+            Some(targets) => match targets.iter().find(|t| t.entitlement == index) {
+                Some(target) => Arc::clone(&target.via),
                 None => continue,
             },
         };
@@ -98,8 +100,8 @@ pub(crate) fn explain(
         rules.push((
             rule_index,
             RuleExplanation {
-                rule: rule.name.clone(),
-                source: rule.source.clone(),
+                rule: Arc::clone(&rule.name),
+                source: Arc::clone(&rule.source),
                 effect,
                 via,
                 applies,

@@ -3,10 +3,11 @@
 //! ("the compiled set of 10,000 rules takes N MB"), not for accounting.
 
 use std::mem::size_of;
+use std::sync::Arc;
 
 use grantline_ir::{
-    Attribute, AttributeKind, Condition, Effect, Entitlement, PolicySet, ResolvedEntitlement, Role,
-    Rule, Separation, SourceLocation, Target, TimePoint, Value,
+    Approval, Attribute, AttributeKind, Condition, Effect, Entitlement, PolicySet,
+    ResolvedEntitlement, Role, Rule, Separation, SourceLocation, Target, TimePoint, Value,
 };
 
 use crate::compile::{
@@ -21,6 +22,27 @@ fn string(s: &String) -> usize {
 
 fn strings(list: &Vec<String>) -> usize {
     list.capacity() * size_of::<String>() + list.iter().map(string).sum::<usize>()
+}
+
+/// The heap bytes of a shared string: the reference counts and the text.
+fn arc_str(s: &Arc<str>) -> usize {
+    2 * size_of::<usize>() + s.len()
+}
+
+/// The heap bytes of a shared list of strings; an empty list is one list
+/// shared by every target that comes through no role, so it is not counted.
+fn arc_strings(list: &Arc<[String]>) -> usize {
+    if list.is_empty() {
+        return 0;
+    }
+    2 * size_of::<usize>()
+        + list.len() * size_of::<String>()
+        + list.iter().map(string).sum::<usize>()
+}
+
+/// The heap bytes of a shared source location.
+fn arc_source(s: &Arc<SourceLocation>) -> usize {
+    2 * size_of::<usize>() + size_of::<SourceLocation>() + source(s)
 }
 
 /// The heap bytes of a vector and of what its items own.
@@ -163,7 +185,7 @@ fn cond(c: &Cond) -> usize {
 }
 
 fn ctarget(t: &CTarget) -> usize {
-    strings(&t.via)
+    arc_strings(&t.via)
 }
 
 fn cpoint(p: &Option<CPoint>) -> usize {
@@ -178,13 +200,11 @@ fn crule(r: &CRule) -> usize {
         CEffect::Grant(targets) | CEffect::Deny(targets) => vec(targets, ctarget),
         CEffect::DenyEverything => 0,
     };
-    let approval = r
-        .approval
-        .as_ref()
-        .and_then(|a| a.by.as_ref())
-        .map_or(0, string);
-    string(&r.name)
-        + source(&r.source)
+    let approval = r.approval.as_ref().map_or(0, |a| {
+        size_of::<usize>() * 2 + size_of::<Approval>() + a.by.as_ref().map_or(0, string)
+    });
+    arc_str(&r.name)
+        + arc_source(&r.source)
         + cond(&r.cond)
         + effect
         + cpoint(&r.window.from)
@@ -201,7 +221,7 @@ fn schema_attribute(a: &SchemaAttribute) -> usize {
 }
 
 fn centitlement(e: &CEntitlement) -> usize {
-    string(&e.name)
+    arc_str(&e.name)
 }
 
 fn cseparation(s: &CSeparation) -> usize {
@@ -209,7 +229,7 @@ fn cseparation(s: &CSeparation) -> usize {
         + string(&s.right)
         + s.left_entitlements.capacity() * size_of::<usize>()
         + s.right_entitlements.capacity() * size_of::<usize>()
-        + source(&s.source)
+        + arc_source(&s.source)
 }
 
 /// The resolved form (the schema is shared with identities; counted once).

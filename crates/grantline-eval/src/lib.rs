@@ -579,7 +579,7 @@ impl Evaluator {
 /// the reasons that grant without approval; `cap` is reported when one of
 /// those has no start.
 pub(crate) fn granted_entitlement(
-    name: &str,
+    name: &Arc<str>,
     sensitive: bool,
     cap: Option<Duration>,
     reasons: Vec<Reason>,
@@ -596,7 +596,7 @@ pub(crate) fn granted_entitlement(
     approvers.sort();
     approvers.dedup();
     let mut granted = GrantedEntitlement {
-        entitlement: name.to_string(),
+        entitlement: Arc::clone(name),
         status: if pending {
             GrantStatus::PendingApproval
         } else {

@@ -3,6 +3,7 @@
 //! absent optional values as `null`).
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use grantline_ir::{Approval, Duration, SourceLocation};
@@ -30,7 +31,7 @@ impl Decision {
     /// The entry for one entitlement, if it is granted or pending.
     pub fn entitlement(&self, name: &str) -> Option<&GrantedEntitlement> {
         self.entitlements
-            .binary_search_by(|e| e.entitlement.as_str().cmp(name))
+            .binary_search_by(|e| (*e.entitlement).cmp(name))
             .ok()
             .and_then(|i| self.entitlements.get(i))
     }
@@ -38,7 +39,7 @@ impl Decision {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantedEntitlement {
-    pub entitlement: String,
+    pub entitlement: Arc<str>,
     pub status: GrantStatus,
     /// Sorted unique approval groups named by the applying rules when
     /// pending; empty when granted. Only named groups are listed: when
@@ -90,10 +91,10 @@ pub enum GrantStatus {
 /// One applying grant of an entitlement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
-    pub rule: String,
-    pub source: SourceLocation,
+    pub rule: Arc<str>,
+    pub source: Arc<SourceLocation>,
     /// The roles the entitlement came through, outermost first.
-    pub via: Vec<String>,
+    pub via: Arc<[String]>,
     pub valid_from: Option<DateTime<Utc>>,
     /// Exclusive. The grant ends when a scheduled deny begins: cut to the
     /// opening of a deny of the entitlement that will apply after `at` (its
@@ -103,12 +104,12 @@ pub struct Reason {
     /// `for N ...` without `from`: the grant lasts this long from the moment
     /// it is given.
     pub lasts: Option<Duration>,
-    pub approval: Option<Approval>,
+    pub approval: Option<Arc<Approval>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeniedEntitlement {
-    pub entitlement: String,
+    pub entitlement: Arc<str>,
     /// In rule source order.
     pub denied_by: Vec<DenyReason>,
     /// The applying grant rules, in source order.
@@ -117,8 +118,8 @@ pub struct DeniedEntitlement {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DenyReason {
-    pub rule: String,
-    pub source: SourceLocation,
+    pub rule: Arc<str>,
+    pub source: Arc<SourceLocation>,
     /// Sorted; non-empty when the deny applied only because these attributes
     /// are missing (fail closed).
     pub missing_attributes: Vec<String>,
@@ -126,15 +127,15 @@ pub struct DenyReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRef {
-    pub rule: String,
-    pub source: SourceLocation,
+    pub rule: Arc<str>,
+    pub source: Arc<SourceLocation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpcomingGrant {
-    pub entitlement: String,
-    pub rule: String,
-    pub source: SourceLocation,
+    pub entitlement: Arc<str>,
+    pub rule: Arc<str>,
+    pub source: Arc<SourceLocation>,
     pub opens_at: DateTime<Utc>,
 }
 
@@ -144,7 +145,7 @@ pub struct SeparationConflict {
     pub left: String,
     /// The right side as written.
     pub right: String,
-    pub source: SourceLocation,
+    pub source: Arc<SourceLocation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -207,11 +208,11 @@ pub enum Verdict {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleExplanation {
-    pub rule: String,
-    pub source: SourceLocation,
+    pub rule: Arc<str>,
+    pub source: Arc<SourceLocation>,
     pub effect: RuleEffect,
     /// The roles the entitlement came through, outermost first.
-    pub via: Vec<String>,
+    pub via: Arc<[String]>,
     /// Whether the rule takes effect at `at`. A deny can apply with outcome
     /// `condition-unknown` or `window-attribute-missing` (fail closed).
     pub applies: bool,

@@ -187,7 +187,7 @@ pub fn decision_text(decision: &Decision, tz: Tz) -> String {
     if decision.entitlements.is_empty() {
         out.push_str("no entitlements granted\n");
     }
-    let w = width(decision.entitlements.iter().map(|e| e.entitlement.as_str()));
+    let w = width(decision.entitlements.iter().map(|e| &*e.entitlement));
     for granted in &decision.entitlements {
         let _ = writeln!(
             out,
@@ -198,14 +198,14 @@ pub fn decision_text(decision: &Decision, tz: Tz) -> String {
     }
     if !decision.denied.is_empty() {
         out.push_str("denied:\n");
-        let w = width(decision.denied.iter().map(|e| e.entitlement.as_str()));
+        let w = width(decision.denied.iter().map(|e| &*e.entitlement));
         for denied in &decision.denied {
             let _ = writeln!(out, "  {:<w$}  {}", denied.entitlement, denied_text(denied));
         }
     }
     if !decision.upcoming.is_empty() {
         out.push_str("upcoming:\n");
-        let w = width(decision.upcoming.iter().map(|e| e.entitlement.as_str()));
+        let w = width(decision.upcoming.iter().map(|e| &*e.entitlement));
         for upcoming in &decision.upcoming {
             let _ = writeln!(
                 out,

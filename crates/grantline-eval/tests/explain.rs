@@ -188,7 +188,7 @@ fn explain_not_granted_with_failed_conditions() {
     assert_eq!(explanation.granted, None);
     assert_eq!(explanation.rules.len(), 1);
     let rule = &explanation.rules[0];
-    assert_eq!(rule.rule, "finance-leads");
+    assert_eq!(&*rule.rule, "finance-leads");
     assert_eq!(rule.effect, RuleEffect::Grant);
     assert!(!rule.applies);
     assert_eq!(rule.outcome, RuleOutcome::ConditionFailed);
@@ -251,7 +251,7 @@ fn explain_or_lists_every_failed_alternative_and_not_its_values() {
     let or_rule = explanation
         .rules
         .iter()
-        .find(|r| r.rule == "vpn-eng")
+        .find(|r| &*r.rule == "vpn-eng")
         .unwrap();
     assert_eq!(
         or_rule.failed,
@@ -274,7 +274,7 @@ fn explain_or_lists_every_failed_alternative_and_not_its_values() {
     let or_rule = explanation
         .rules
         .iter()
-        .find(|r| r.rule == "vpn-eng")
+        .find(|r| &*r.rule == "vpn-eng")
         .unwrap();
     assert_eq!(or_rule.held, vec!["department is Engineering"]);
     assert!(or_rule.failed.is_empty());
@@ -352,7 +352,7 @@ salesforce.admin denied:
     );
 
     let slack = ev.explain(&who, "slack", t(AT)).unwrap();
-    assert_eq!(slack.rules[0].via, vec!["baseline"]);
+    assert_eq!(slack.rules[0].via[..], ["baseline"]);
     assert_eq!(
         explanation_text(&slack, ev.timezone())
             .lines()
@@ -378,7 +378,7 @@ fn explain_windows_and_fail_closed_denies() {
     let outcomes: Vec<(&str, bool, RuleOutcome)> = explanation
         .rules
         .iter()
-        .map(|r| (r.rule.as_str(), r.applies, r.outcome.clone()))
+        .map(|r| (&*r.rule, r.applies, r.outcome.clone()))
         .collect();
     assert_eq!(
         outcomes,
@@ -457,7 +457,7 @@ fn explain_orders_applying_then_closest_then_source() {
         .rule(grant("applies", is("department", "Finance"), &["x"]))
         .build();
     let explanation = ev.explain(&identity(&ev, alice()), "x", t(AT)).unwrap();
-    let order: Vec<&str> = explanation.rules.iter().map(|r| r.rule.as_str()).collect();
+    let order: Vec<&str> = explanation.rules.iter().map(|r| &*r.rule).collect();
     assert_eq!(order, vec!["applies", "close", "closer-later", "far", "no"]);
     let failed: Vec<usize> = explanation.rules.iter().map(|r| r.failed.len()).collect();
     assert_eq!(failed, vec![0, 1, 1, 3, 1]);
@@ -530,7 +530,11 @@ fn explain_agrees_with_evaluate() {
             let expected = match decision.entitlement(entitlement) {
                 Some(g) if g.status == GrantStatus::Granted => Verdict::Granted,
                 Some(_) => Verdict::PendingApproval,
-                None if decision.denied.iter().any(|d| d.entitlement == entitlement) => {
+                None if decision
+                    .denied
+                    .iter()
+                    .any(|d| &*d.entitlement == entitlement) =>
+                {
                     Verdict::Denied
                 }
                 None => Verdict::NotGranted,

@@ -531,7 +531,7 @@ fn check_decision(ev: &Evaluator, who: &Identity, at: DateTime<Utc>) -> Result<(
     let names: Vec<&str> = decision
         .entitlements
         .iter()
-        .map(|e| e.entitlement.as_str())
+        .map(|e| &*e.entitlement)
         .collect();
     let mut sorted = names.clone();
     sorted.sort();

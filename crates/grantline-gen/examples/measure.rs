@@ -64,7 +64,7 @@ fn main() {
         let mut rules: Vec<&str> = decision
             .entitlements
             .iter()
-            .flat_map(|e| e.reasons.iter().map(|r| r.rule.as_str()))
+            .flat_map(|e| e.reasons.iter().map(|r| &*r.rule))
             .collect();
         rules.sort_unstable();
         rules.dedup();

@@ -234,14 +234,14 @@ impl Engine {
             if let Some(denied) = decision
                 .denied
                 .iter()
-                .find(|d| d.entitlement == entitlement)
+                .find(|d| &*d.entitlement == entitlement)
             {
-                let rules: Vec<&str> = denied.denied_by.iter().map(|d| d.rule.as_str()).collect();
+                let rules: Vec<&str> = denied.denied_by.iter().map(|d| &*d.rule).collect();
                 return format!("denied by {}", rules.join(", "));
             }
             return "not granted".to_string();
         };
-        let rules: Vec<&str> = entry.reasons.iter().map(|r| r.rule.as_str()).collect();
+        let rules: Vec<&str> = entry.reasons.iter().map(|r| &*r.rule).collect();
         let mut text = match entry.status {
             GrantStatus::Granted => "granted".to_string(),
             GrantStatus::PendingApproval if entry.approvers.is_empty() => {

@@ -43,7 +43,7 @@ fn granted(engine: &Engine, identity: serde_json::Value, when: &str) -> Vec<Stri
         .evaluate(&identity, at(when))
         .entitlements
         .iter()
-        .map(|e| e.entitlement.clone())
+        .map(|e| e.entitlement.to_string())
         .collect()
 }
 
@@ -168,7 +168,7 @@ fn a_missing_attribute_fails_closed_and_is_explained() {
         .explain(&identity, "github", at("2026-01-01T00:00:00Z"))
         .unwrap();
     assert_eq!(why.verdict, Verdict::NotGranted);
-    let seniors = why.rules.iter().find(|r| r.rule == "seniors").unwrap();
+    let seniors = why.rules.iter().find(|r| &*r.rule == "seniors").unwrap();
     assert_eq!(seniors.failed[0].actual, "level is missing");
 }
 

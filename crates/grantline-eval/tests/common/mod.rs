@@ -350,16 +350,12 @@ pub fn granted_names(decision: &Decision) -> Vec<&str> {
     decision
         .entitlements
         .iter()
-        .map(|e| e.entitlement.as_str())
+        .map(|e| &*e.entitlement)
         .collect()
 }
 
 pub fn denied_names(decision: &Decision) -> Vec<&str> {
-    decision
-        .denied
-        .iter()
-        .map(|e| e.entitlement.as_str())
-        .collect()
+    decision.denied.iter().map(|e| &*e.entitlement).collect()
 }
 
 /// A full identity for the standard schema.
