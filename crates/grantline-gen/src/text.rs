@@ -4,25 +4,7 @@
 /// Lines are filled up to this many columns, as `grantline fmt` does.
 pub(crate) const MAX_WIDTH: usize = 100;
 
-const RESERVED: &[&str] = &[
-    "grants",
-    "denies",
-    "where",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "with",
-    "without",
-    "anyone",
-    "contains",
-    "rule",
-    "attribute",
-    "entitlement",
-    "separate",
-    "timezone",
-];
+use grantline_ir::RESERVED_WORDS as RESERVED;
 
 /// A value as written in a policy: bare when it is a word, quoted otherwise.
 pub(crate) fn value(name: &str) -> String {
