@@ -135,7 +135,7 @@ impl ConditionCompiler<'_, '_> {
                 Meaning::Value(a) => Some(format!(
                     "`where {} is {}`",
                     self.attribute_name(*a),
-                    quote_if_needed(&word.text)
+                    grantline_ir::written_value(&word.text)
                 )),
                 Meaning::Flag(_) => None,
             })
@@ -227,7 +227,7 @@ impl ConditionCompiler<'_, '_> {
                         Meaning::Value(a) => format!(
                             "`where {} is {}`",
                             self.attribute_name(*a),
-                            quote_if_needed(&word.text)
+                            grantline_ir::written_value(&word.text)
                         ),
                         Meaning::Flag(a) => format!("`where {}`", self.attribute_name(*a)),
                     })
@@ -579,16 +579,16 @@ pub fn parse_date(context: &mut Context<'_>, text: &str, span: Span) -> Option<N
 }
 
 fn list_values(values: &[String]) -> String {
-    let shown: Vec<String> = values.iter().take(8).map(|v| quote_if_needed(v)).collect();
+    let shown: Vec<String> = values
+        .iter()
+        .take(8)
+        .map(|v| grantline_ir::written_value(v))
+        .collect();
     let mut text = shown.join(", ");
     if values.len() > 8 {
         text.push_str(&format!(" and {} more", values.len() - 8));
     }
     text
-}
-
-fn quote_if_needed(text: &str) -> String {
-    Value::Text(text.to_string()).to_string()
 }
 
 fn join_and(items: &[String]) -> String {

@@ -15,19 +15,7 @@ pub(crate) struct Builder<'a> {
     pub lexed: &'a Lexed<'a>,
 }
 
-/// A quoted string, escaped as the grammar reads it.
-pub(crate) fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
+pub(crate) use grantline_ir::quoted as quote;
 
 fn word(word: &Word) -> String {
     if word.quoted {

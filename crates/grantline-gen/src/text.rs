@@ -4,38 +4,7 @@
 /// Lines are filled up to this many columns, as `grantline fmt` does.
 pub(crate) const MAX_WIDTH: usize = 100;
 
-use grantline_ir::RESERVED_WORDS as RESERVED;
-
-/// A value as written in a policy: bare when it is a word, quoted otherwise.
-pub(crate) fn value(name: &str) -> String {
-    let mut chars = name.chars();
-    let starts_well = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    let is_word = starts_well
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if is_word && !RESERVED.contains(&name) {
-        name.to_string()
-    } else {
-        quoted(name)
-    }
-}
-
-/// A quoted string, with `"` and `\` escaped.
-pub(crate) fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
+pub(crate) use grantline_ir::{quoted, written_value as value};
 
 /// `attribute NAME: [optional ]a | b | c`, continued on lines indented 4
 /// that start with `| ` when it does not fit.

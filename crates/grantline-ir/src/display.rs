@@ -5,8 +5,9 @@ use std::fmt;
 
 use crate::{Condition, Duration, DurationUnit, Target, TimePoint, Value};
 
-/// Quotes a text value unless it reads unambiguously as a bare word.
-fn write_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+/// A value as a policy writes it: bare when it reads unambiguously as a
+/// word, quoted otherwise.
+pub fn written_value(text: &str) -> String {
     let bare = text
         .chars()
         .next()
@@ -16,10 +17,28 @@ fn write_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !crate::RESERVED_WORDS.contains(&text);
     if bare {
-        f.write_str(text)
+        text.to_string()
     } else {
-        write!(f, "\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+        quoted(text)
     }
+}
+
+/// A quoted string of the language, with `"` and `\` escaped.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn write_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    f.write_str(&written_value(text))
 }
 
 impl fmt::Display for Value {

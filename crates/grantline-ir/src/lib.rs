@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 mod display;
 
+pub use display::{quoted, written_value};
+
 /// The words of the language that can never be a bare value: a value spelled
 /// like one is written quoted. The grammar's `reserved` rule lists the same
 /// words (a test in `grantline-syntax` checks that they agree).
