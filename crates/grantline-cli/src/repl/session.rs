@@ -368,20 +368,34 @@ impl Session {
             self.report(&mut outcome, &[diagnostic]);
             return outcome;
         }
+        self.replace_files(files, Some(path), &mut outcome);
+        outcome
+    }
+
+    /// Compiles `files` with the session's own statements; if that works
+    /// they become the loaded files (and `added` a loaded path), otherwise
+    /// the session stays as it was.
+    fn replace_files(
+        &mut self,
+        files: Vec<(String, String)>,
+        added: Option<&Path>,
+        outcome: &mut Outcome,
+    ) {
         match self.compile(&files, &self.session) {
             Ok(compiled) => {
                 self.engine = compiled.engine;
                 self.index = compiled.index;
                 self.files = files;
-                if !self.paths.iter().any(|p| p == path) {
-                    self.paths.push(path.to_path_buf());
+                if let Some(path) = added {
+                    if !self.paths.iter().any(|p| p == path) {
+                        self.paths.push(path.to_path_buf());
+                    }
                 }
-                self.show_warnings(&mut outcome, None);
+                self.show_warnings(outcome, None);
                 outcome.out(self.summary());
             }
-            Err(diagnostics) => self.report(&mut outcome, &diagnostics),
+            Err(diagnostics) => self.report(outcome, &diagnostics),
         }
-        outcome
     }
 
     /// `:reload`: reads every loaded folder and file again.
@@ -398,16 +412,7 @@ impl Session {
                 return outcome;
             }
         }
-        match self.compile(&files, &self.session) {
-            Ok(compiled) => {
-                self.engine = compiled.engine;
-                self.index = compiled.index;
-                self.files = files;
-                self.show_warnings(&mut outcome, None);
-                outcome.out(self.summary());
-            }
-            Err(diagnostics) => self.report(&mut outcome, &diagnostics),
-        }
+        self.replace_files(files, None, &mut outcome);
         outcome
     }
 
