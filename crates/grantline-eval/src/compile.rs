@@ -89,8 +89,18 @@ pub(crate) enum Truth {
     Unknown,
 }
 
+impl From<bool> for Truth {
+    fn from(holds: bool) -> Truth {
+        if holds {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+}
+
 impl Truth {
-    fn not(self) -> Truth {
+    pub(crate) fn not(self) -> Truth {
         match self {
             Truth::True => Truth::False,
             Truth::False => Truth::True,
@@ -137,8 +147,15 @@ pub(crate) type Values = [Option<AttributeValue>];
 
 impl Leaf {
     pub(crate) fn eval(&self, values: &Values) -> Truth {
-        let value = values.get(self.attribute).and_then(Option::as_ref);
-        let holds = match (&self.test, value) {
+        self.test
+            .eval(values.get(self.attribute).and_then(Option::as_ref))
+    }
+}
+
+impl Test {
+    /// The truth of the test on an attribute's value (`None`: absent).
+    pub(crate) fn eval(&self, value: Option<&AttributeValue>) -> Truth {
+        let holds = match (self, value) {
             // Absent flags are false, absent lists are empty.
             (Test::Flag, None) => false,
             (Test::Present, None) => false,
@@ -173,11 +190,7 @@ impl Leaf {
             // treat it like a missing one.
             _ => return Truth::Unknown,
         };
-        if holds {
-            Truth::True
-        } else {
-            Truth::False
-        }
+        Truth::from(holds)
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use grantline_ir::Duration;
 
-use crate::compile::{CEffect, Truth, Values};
+use crate::compile::{CEffect, CRule, Truth, Values};
 use crate::index::Lookup;
 use crate::output::{
     Decision, DeniedEntitlement, DenyReason, GrantedEntitlement, Reason, RuleOutcome, RuleRef,
@@ -58,6 +58,8 @@ struct UpcomingHit {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     pub(crate) candidates: Vec<u32>,
+    /// The identity's values as [`Programs`](crate::program::Programs) codes.
+    pub(crate) codes: Vec<u32>,
     pub(crate) lookup: Lookup,
     grants: Vec<GrantHit>,
     denies: Vec<DenyHit>,
@@ -79,6 +81,7 @@ impl Scratch {
     const fn new() -> Scratch {
         Scratch {
             candidates: Vec::new(),
+            codes: Vec::new(),
             lookup: Lookup::new(),
             grants: Vec::new(),
             denies: Vec::new(),
@@ -134,10 +137,39 @@ pub(crate) fn merged<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = usi
 }
 
 impl Evaluator {
-    /// The decision, examining the rules of `candidates` (ascending).
+    /// Encodes the identity's values into `s.codes` and finds its indexed
+    /// candidate rules into `s.candidates`.
+    pub(crate) fn find_candidates(&self, values: &Values, s: &mut Scratch) {
+        self.programs.encode(values, &mut s.codes);
+        self.index
+            .candidates(values, &s.codes, &mut s.lookup, &mut s.candidates);
+    }
+
+    /// The truth of a rule's condition: from its compiled program when
+    /// `codes` (the identity's encoded values) are given, else from its
+    /// tree. `None` when the program alone shows that the rule has no effect
+    /// (a grant whose condition is not true, a deny whose condition is
+    /// false), so that such a rule's data is never read.
+    fn rule_truth(
+        &self,
+        index: usize,
+        values: &Values,
+        codes: Option<&[u32]>,
+    ) -> Option<(&CRule, Truth)> {
+        let program = codes.and_then(|codes| self.programs.eval(index, values, codes));
+        if program.is_some_and(|truth| self.programs.without_effect(index, truth)) {
+            return None;
+        }
+        let rule = self.compiled.rules.get(index)?;
+        Some((rule, program.unwrap_or_else(|| rule.cond.eval(values))))
+    }
+
+    /// The decision, examining the rules of `candidates` (ascending), their
+    /// conditions evaluated as [`rule_truth`](Self::rule_truth) says.
     pub(crate) fn decide(
         &self,
         values: &Values,
+        codes: Option<&[u32]>,
         unknown_fields: &[String],
         at: DateTime<Utc>,
         candidates: impl Iterator<Item = usize>,
@@ -150,10 +182,9 @@ impl Evaluator {
         let mut scheduled_everything: Option<DateTime<Utc>> = None;
 
         for rule_index in candidates {
-            let Some(rule) = compiled.rules.get(rule_index) else {
+            let Some((rule, truth)) = self.rule_truth(rule_index, values, codes) else {
                 continue;
             };
-            let truth = rule.cond.eval(values);
             match &rule.effect {
                 CEffect::Grant(targets) => {
                     if truth != Truth::True {
@@ -410,6 +441,7 @@ impl Evaluator {
     pub(crate) fn applying<'a>(
         &'a self,
         values: &Values,
+        codes: Option<&[u32]>,
         at: DateTime<Utc>,
         candidates: impl Iterator<Item = usize>,
     ) -> Vec<&'a str> {
@@ -417,10 +449,9 @@ impl Evaluator {
         let tz = compiled.timezone;
         let mut applying = Vec::new();
         for rule_index in candidates {
-            let Some(rule) = compiled.rules.get(rule_index) else {
+            let Some((rule, truth)) = self.rule_truth(rule_index, values, codes) else {
                 continue;
             };
-            let truth = rule.cond.eval(values);
             let applies = match &rule.effect {
                 CEffect::Grant(targets) => {
                     truth == Truth::True

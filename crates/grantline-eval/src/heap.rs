@@ -165,7 +165,7 @@ pub(crate) fn policy(p: &PolicySet) -> usize {
         + vec(&p.separations, separation)
 }
 
-fn test(t: &Test) -> usize {
+pub(crate) fn test(t: &Test) -> usize {
     match t {
         Test::TextIn(texts) => strings(texts),
         Test::NumberIn(numbers) => numbers.capacity() * size_of::<f64>(),

@@ -41,6 +41,7 @@ use grantline_ir::AttributeKind;
 
 use crate::compile::{CEffect, Compiled, Cond, Leaf, Test, Values};
 use crate::identity::AttributeValue;
+use crate::program::{self, Programs};
 
 /// How many keys one rule may be posted under (an `in` expands to one key
 /// per value, a pair to the product of both sides). A rule whose best pair
@@ -431,8 +432,10 @@ struct Slot {
 
 #[derive(Debug, Clone)]
 enum SlotKind {
+    /// The local state of each [`Programs`] code of the attribute's text
+    /// (the program numbers every text the universe has).
     Text {
-        codes: HashMap<Box<str>, u32, FastState>,
+        by_code: Vec<u32>,
         other: u32,
         unknown: u32,
     },
@@ -446,7 +449,7 @@ enum SlotKind {
 impl Slot {
     /// Appends the identity's states of this attribute, as global ids
     /// (ascending, unique).
-    fn states(&self, values: &Values, out: &mut Vec<u32>) {
+    fn states(&self, values: &Values, codes: &[u32], out: &mut Vec<u32>) {
         let value = values.get(self.attribute).and_then(Option::as_ref);
         let local = match (&self.kind, value) {
             (SlotKind::List { codes, .. }, Some(AttributeValue::List(items))) => {
@@ -467,19 +470,29 @@ impl Slot {
             }
             (SlotKind::List { .. }, None) => return,
             (SlotKind::List { unknown, .. }, Some(_)) => *unknown,
-            (SlotKind::Text { .. } | SlotKind::Flag, _) => self.state(value),
+            (SlotKind::Text { .. } | SlotKind::Flag, _) => {
+                self.state(value, codes.get(self.attribute).copied())
+            }
         };
         out.push(self.base.saturating_add(local));
     }
 
-    /// The local state of a single-valued attribute.
-    fn state(&self, value: Option<&AttributeValue>) -> u32 {
+    /// The local state of a single-valued attribute, given its value and
+    /// the program code of its text.
+    fn state(&self, value: Option<&AttributeValue>, code: Option<u32>) -> u32 {
         match (&self.kind, value) {
-            (SlotKind::Text { unknown, .. }, None) => *unknown,
-            (SlotKind::Text { codes, other, .. }, Some(AttributeValue::Text(text))) => {
-                codes.get(text.as_str()).copied().unwrap_or(*other)
-            }
-            (SlotKind::Text { unknown, .. }, Some(_)) => *unknown,
+            (
+                SlotKind::Text {
+                    by_code,
+                    other,
+                    unknown,
+                },
+                _,
+            ) => match code {
+                None | Some(program::UNKNOWN) => *unknown,
+                Some(program::OTHER) => *other,
+                Some(code) => by_code.get(code as usize).copied().unwrap_or(*other),
+            },
             (SlotKind::Flag, None | Some(AttributeValue::Flag(false))) => NO,
             (SlotKind::Flag, Some(AttributeValue::Flag(true))) => YES,
             (SlotKind::Flag, Some(_)) => FLAG_UNKNOWN,
@@ -533,7 +546,9 @@ fn range(start: u32, len: u32) -> std::ops::Range<usize> {
 }
 
 impl RuleIndex {
-    pub(crate) fn build(compiled: &Compiled) -> RuleIndex {
+    /// The index of `compiled`'s rules; `programs` numbers the texts of
+    /// the identity that [`candidates`](Self::candidates) is given.
+    pub(crate) fn build(compiled: &Compiled, programs: &Programs) -> RuleIndex {
         let Ok(rule_count) = u32::try_from(compiled.rules.len()) else {
             // Beyond any real policy set: examine every rule.
             return RuleIndex::everything(compiled.rules.len());
@@ -610,15 +625,27 @@ impl RuleIndex {
                 continue;
             }
             let kind = match universe {
-                Universe::Text { texts, .. } => SlotKind::Text {
-                    codes: texts
-                        .iter()
-                        .enumerate()
-                        .map(|(i, t)| (Box::from(*t), code(i)))
-                        .collect(),
-                    other: universe.other(),
-                    unknown: universe.unknown(),
-                },
+                Universe::Text { texts, .. } => {
+                    let mut by_code = Vec::new();
+                    for (local, text) in texts.iter().enumerate() {
+                        let Some(program_code) = programs.text_code(attribute, text) else {
+                            // Only when the programs ran out of codes.
+                            return RuleIndex::everything(compiled.rules.len());
+                        };
+                        let at = program_code as usize;
+                        if by_code.len() <= at {
+                            by_code.resize(at + 1, universe.other());
+                        }
+                        if let Some(slot) = by_code.get_mut(at) {
+                            *slot = code(local);
+                        }
+                    }
+                    SlotKind::Text {
+                        by_code,
+                        other: universe.other(),
+                        unknown: universe.unknown(),
+                    }
+                }
                 Universe::Flag => SlotKind::Flag,
                 Universe::List { texts, .. } => SlotKind::List {
                     codes: texts
@@ -761,14 +788,20 @@ impl RuleIndex {
 
     /// Writes the indexed candidate rules for the identity to `out`,
     /// ascending and unique, without the always-examined ones.
-    pub(crate) fn candidates(&self, values: &Values, lookup: &mut Lookup, out: &mut Vec<u32>) {
+    pub(crate) fn candidates(
+        &self,
+        values: &Values,
+        codes: &[u32],
+        lookup: &mut Lookup,
+        out: &mut Vec<u32>,
+    ) {
         out.clear();
         let Lookup { states, spans } = lookup;
         states.clear();
         spans.clear();
         for slot in &self.slots {
             let start = states.len();
-            slot.states(values, states);
+            slot.states(values, codes, states);
             spans.push((start, states.len()));
         }
         for &state in states.iter() {
@@ -813,7 +846,8 @@ impl RuleIndex {
                 .slots
                 .iter()
                 .map(|slot| match &slot.kind {
-                    SlotKind::Text { codes, .. } | SlotKind::List { codes, .. } => {
+                    SlotKind::Text { by_code, .. } => by_code.capacity() * size_of::<u32>(),
+                    SlotKind::List { codes, .. } => {
                         map_size::<Box<str>, u32>(codes.capacity())
                             + codes.keys().map(|k| k.len()).sum::<usize>()
                     }

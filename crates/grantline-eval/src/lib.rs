@@ -40,6 +40,7 @@ mod heap;
 mod identity;
 mod index;
 mod output;
+mod program;
 pub mod render;
 mod time;
 
@@ -53,6 +54,7 @@ pub use output::{
     GrantedEntitlement, Reason, RuleEffect, RuleExplanation, RuleOutcome, RuleRef,
     SeparationConflict, UpcomingGrant, Verdict, Warning,
 };
+use program::Programs;
 
 /// Evaluates one compiled policy set.
 #[derive(Debug, Clone)]
@@ -60,6 +62,8 @@ pub struct Evaluator {
     policy: PolicySet,
     compiled: Compiled,
     index: RuleIndex,
+    /// The rules' conditions for the indexed evaluation.
+    programs: Programs,
 }
 
 /// `explain` was asked about an entitlement the catalogue does not have.
@@ -220,11 +224,13 @@ impl Evaluator {
     pub fn new(mut policy: PolicySet) -> Result<Evaluator, IrValidationError> {
         let compiled = compile::compile(&policy)?;
         heap::shrink_policy(&mut policy);
-        let index = RuleIndex::build(&compiled);
+        let programs = Programs::build(&compiled);
+        let index = RuleIndex::build(&compiled, &programs);
         Ok(Evaluator {
             policy,
             compiled,
             index,
+            programs,
         })
     }
 
@@ -466,12 +472,13 @@ impl Evaluator {
     pub fn evaluate(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
         let (values, unknown_fields) = self.adopt(identity);
         decide::with_scratch(|s| {
-            let mut candidates = std::mem::take(&mut s.candidates);
-            self.index
-                .candidates(&values, &mut s.lookup, &mut candidates);
+            self.find_candidates(&values, s);
+            let candidates = std::mem::take(&mut s.candidates);
+            let codes = std::mem::take(&mut s.codes);
             let rules = decide::merged(&candidates, self.index.always());
-            let decision = self.decide(&values, &unknown_fields, at, rules, s);
+            let decision = self.decide(&values, Some(&codes), &unknown_fields, at, rules, s);
             s.candidates = candidates;
+            s.codes = codes;
             decision
         })
     }
@@ -485,6 +492,7 @@ impl Evaluator {
         decide::with_scratch(|s| {
             self.decide(
                 &values,
+                None,
                 &unknown_fields,
                 at,
                 0..self.compiled.rules.len(),
@@ -501,10 +509,10 @@ impl Evaluator {
     pub fn applying_rules(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
         let (values, _) = self.adopt(identity);
         decide::with_scratch(|s| {
-            self.index
-                .candidates(&values, &mut s.lookup, &mut s.candidates);
+            self.find_candidates(&values, s);
             self.applying(
                 &values,
+                Some(&s.codes),
                 at,
                 decide::merged(&s.candidates, self.index.always()),
             )
@@ -515,7 +523,7 @@ impl Evaluator {
     /// reference.
     pub fn applying_rules_plain(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
         let (values, _) = self.adopt(identity);
-        self.applying(&values, at, 0..self.compiled.rules.len())
+        self.applying(&values, None, at, 0..self.compiled.rules.len())
     }
 
     /// How the rules are indexed: posted under a pair of attribute values,
@@ -528,7 +536,10 @@ impl Evaluator {
     /// was built from, its resolved form and the index (allocated
     /// capacities; allocator overhead not included).
     pub fn heap_size_estimate(&self) -> usize {
-        heap::policy(&self.policy) + heap::compiled(&self.compiled) + self.index.heap_size()
+        heap::policy(&self.policy)
+            + heap::compiled(&self.compiled)
+            + self.index.heap_size()
+            + self.programs.heap_size()
     }
 
     /// The rules [`evaluate`](Self::evaluate) examines for `identity`, as
@@ -539,8 +550,7 @@ impl Evaluator {
     pub fn examined_rules(&self, identity: &Identity) -> Vec<usize> {
         let (values, _) = self.adopt(identity);
         decide::with_scratch(|s| {
-            self.index
-                .candidates(&values, &mut s.lookup, &mut s.candidates);
+            self.find_candidates(&values, s);
             decide::merged(&s.candidates, self.index.always()).collect()
         })
     }
