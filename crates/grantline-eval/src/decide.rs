@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use grantline_ir::Duration;
 
-use crate::compile::{CEffect, CRule, Truth, Values};
+use crate::compile::{CEffect, Truth, Values};
 use crate::index::Lookup;
 use crate::output::{
     Decision, DeniedEntitlement, DenyReason, GrantedEntitlement, Reason, RuleOutcome, RuleRef,
@@ -58,6 +58,8 @@ struct UpcomingHit {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     pub(crate) candidates: Vec<u32>,
+    /// The examined rules that have an effect, with their condition's truth.
+    effective: Vec<(usize, Truth)>,
     /// The identity's values as [`Programs`](crate::program::Programs) codes.
     pub(crate) codes: Vec<u32>,
     pub(crate) lookup: Lookup,
@@ -81,6 +83,7 @@ impl Scratch {
     const fn new() -> Scratch {
         Scratch {
             candidates: Vec::new(),
+            effective: Vec::new(),
             codes: Vec::new(),
             lookup: Lookup::new(),
             grants: Vec::new(),
@@ -147,25 +150,24 @@ impl Evaluator {
 
     /// The truth of a rule's condition: from its compiled program when
     /// `codes` (the identity's encoded values) are given, else from its
-    /// tree. `None` when the program alone shows that the rule has no effect
-    /// (a grant whose condition is not true, a deny whose condition is
-    /// false), so that such a rule's data is never read.
-    fn rule_truth(
+    /// tree. `None` when the rule has no effect with it (a grant whose
+    /// condition is not true, a deny whose condition is false).
+    fn effective_truth(
         &self,
         index: usize,
         values: &Values,
         codes: Option<&[u32]>,
-    ) -> Option<(&CRule, Truth)> {
-        let program = codes.and_then(|codes| self.programs.eval(index, values, codes));
-        if program.is_some_and(|truth| self.programs.without_effect(index, truth)) {
-            return None;
-        }
-        let rule = self.compiled.rules.get(index)?;
-        Some((rule, program.unwrap_or_else(|| rule.cond.eval(values))))
+    ) -> Option<Truth> {
+        let truth = match codes.and_then(|codes| self.programs.eval(index, values, codes)) {
+            Some(truth) => truth,
+            None => self.compiled.rules.get(index)?.cond.eval(values),
+        };
+        (!self.programs.without_effect(index, truth)).then_some(truth)
     }
 
     /// The decision, examining the rules of `candidates` (ascending), their
-    /// conditions evaluated as [`rule_truth`](Self::rule_truth) says.
+    /// conditions evaluated as [`effective_truth`](Self::effective_truth)
+    /// says.
     pub(crate) fn decide(
         &self,
         values: &Values,
@@ -181,8 +183,16 @@ impl Evaluator {
         let rank_of = |entitlement: usize| compiled.rank.get(entitlement).copied();
         let mut scheduled_everything: Option<DateTime<Utc>> = None;
 
-        for rule_index in candidates {
-            let Some((rule, truth)) = self.rule_truth(rule_index, values, codes) else {
+        // First the conditions alone, then the rules with an effect: the
+        // records of those rules are read in a second, short loop (at scale
+        // they are mostly out of cache, and independent reads overlap).
+        let mut effective = std::mem::take(&mut s.effective);
+        effective.clear();
+        effective.extend(candidates.filter_map(|rule_index| {
+            Some((rule_index, self.effective_truth(rule_index, values, codes)?))
+        }));
+        for &(rule_index, truth) in &effective {
+            let Some(rule) = compiled.rules.get(rule_index) else {
                 continue;
             };
             match &rule.effect {
@@ -381,6 +391,7 @@ impl Evaluator {
             }
         }
 
+        s.effective = effective;
         s.upcoming
             .sort_unstable_by_key(|u| (u.opens_at, u.rank, u.rule, u.target));
         s.upcoming.dedup_by_key(|u| (u.opens_at, u.rank, u.rule));
@@ -449,7 +460,10 @@ impl Evaluator {
         let tz = compiled.timezone;
         let mut applying = Vec::new();
         for rule_index in candidates {
-            let Some((rule, truth)) = self.rule_truth(rule_index, values, codes) else {
+            let Some(truth) = self.effective_truth(rule_index, values, codes) else {
+                continue;
+            };
+            let Some(rule) = compiled.rules.get(rule_index) else {
                 continue;
             };
             let applies = match &rule.effect {
