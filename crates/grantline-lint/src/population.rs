@@ -1,0 +1,1 @@
+//! Reading a population (`--people`): written by the population helper.

@@ -1,0 +1,10 @@
+//! One renderer per output format: text (rustc-like, with the source
+//! line), JSON, and SARIF 2.1.0 for code-scanning tools.
+
+mod json;
+mod sarif;
+mod text;
+
+pub use json::render_json;
+pub use sarif::render_sarif;
+pub use text::{render_text, to_diagnostic};

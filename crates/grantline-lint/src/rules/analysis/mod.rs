@@ -1,0 +1,5 @@
+use crate::registry::Rule;
+
+pub(crate) fn rules() -> Vec<&'static dyn Rule> {
+    vec![]
+}
