@@ -63,12 +63,16 @@ const LONGEST_GAP_MINUTES: i64 = 48 * 60;
 
 impl When {
     pub fn resolve(self, engine: &Engine) -> DateTime<Utc> {
+        self.resolve_in(engine.timezone())
+    }
+
+    /// The instant in the policy time zone `tz`.
+    pub fn resolve_in(self, tz: chrono_tz::Tz) -> DateTime<Utc> {
         match self {
             When::Now => Utc::now(),
-            When::Date(date) => engine.day_start(date),
+            When::Date(date) => grantline_eval::day_start(tz, date),
             When::Instant(instant) => instant,
             When::Local(local) => {
-                let tz = engine.timezone();
                 // A local time inside a gap becomes the first instant after
                 // the gap, as policy dates do. Gaps are whole quarter hours.
                 (0..=LONGEST_GAP_MINUTES / 15)

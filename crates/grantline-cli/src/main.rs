@@ -1,6 +1,7 @@
-//! `grantline`: check, compile, evaluate and explain access policies.
+//! `grantline`: check, compile, evaluate, explain and lint access policies.
 //!
-//! Exit codes: 0 success, 1 policy or input errors, 2 usage errors.
+//! Exit codes: 0 success, 1 policy or input errors, 2 usage errors
+//! (`lint`: 1 findings at level error, 2 policy or configuration errors).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use grantline::{Diagnostic, Engine, Identity};
 mod at;
 mod fmt_command;
 mod gen_command;
+mod lint_command;
 mod records;
 mod repl;
 mod test_command;
@@ -24,7 +26,7 @@ use records::Record;
     name = "grantline",
     version,
     about = "Policy-as-code for access provisioning",
-    long_about = "Policy-as-code for access provisioning.\n\nPolicies are `.grant` files in a folder (`./policies` by default). Exit codes: 0 success, 1 policy or input errors, 2 usage errors."
+    long_about = "Policy-as-code for access provisioning.\n\nPolicies are `.grant` files in a folder (`./policies` by default). Exit codes: 0 success, 1 policy or input errors, 2 usage errors; `lint`: 1 a finding at level error, 2 policy or configuration errors."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -80,6 +82,15 @@ enum Command {
         /// Policy folder or file to load at start.
         policies: Option<PathBuf>,
     },
+    /// Find role explosion, over-provisioning, and dead, shadowed or conflicting rules.
+    ///
+    /// Exit status: 0 no finding at level error, 1 at least one, 2 policy
+    /// errors, a bad `lint.toml` or a usage error. The rules are described in
+    /// docs/lint/README.md, and by `--list` and `--explain CODE`.
+    #[command(
+        override_usage = "grantline lint [POLICIES] [--people FILE] [--at WHEN] [--format text|json|sarif] [--select CODES] [--ignore CODES] [--config FILE]\n       grantline lint --list\n       grantline lint --explain CODE"
+    )]
+    Lint(lint_command::LintArgs),
     /// Explain why one entitlement is or is not granted to an identity.
     #[command(override_usage = "grantline explain [POLICIES] --identity <FILE> <ENTITLEMENT>")]
     Explain {
@@ -144,6 +155,9 @@ enum OutputFormat {
 pub(crate) enum Failure {
     /// Policy errors; already rendered as diagnostics.
     Policy(Vec<Diagnostic>),
+    /// Policy errors of a command whose exit status 1 means something else
+    /// (`lint`: a finding): exit 2.
+    Unusable(Vec<Diagnostic>),
     /// Bad input data or files (exit 1).
     Input(String),
     /// The command was written wrong (exit 2).
@@ -167,6 +181,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => fmt_command::run(&args.paths, args.check),
         Command::Repl { policies } => repl::run(policies.as_deref()),
         Command::Gen(args) => gen_command::run(&args),
+        Command::Lint(args) => lint_command::run(&args),
         Command::Explain {
             arguments,
             ir,
@@ -204,6 +219,14 @@ fn main() -> ExitCode {
             );
             eprintln!("{}", error_summary(&diagnostics));
             ExitCode::from(1)
+        }
+        Err(Failure::Unusable(diagnostics)) => {
+            eprint!(
+                "{}",
+                grantline::render::diagnostics_human(&diagnostics, color)
+            );
+            eprintln!("{}", error_summary(&diagnostics));
+            ExitCode::from(2)
         }
         Err(Failure::Input(message)) => {
             eprintln!("error: {message}");
@@ -455,7 +478,7 @@ fn json_value(value: &impl serde::Serialize) -> serde_json::Value {
 
 /// Writes to standard output. A closed pipe (`grantline … | head`) ends the
 /// command quietly instead of failing loudly.
-fn write_out(out: &mut impl Write, text: &str) -> Result<(), Failure> {
+pub(crate) fn write_out(out: &mut impl Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes()).map_err(|error| {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             Failure::Reported

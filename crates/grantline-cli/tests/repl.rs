@@ -241,3 +241,40 @@ fn rules_and_ir_show_what_a_rule_compiled_to() {
     assert!(output.ends_with("[exit status 1]\n"), "{output}");
     insta::assert_snapshot!(output);
 }
+
+#[test]
+fn lint_reports_on_the_policies_in_effect_and_typed_rules() {
+    let script = "\
+:lint
+rule everyone-everything:
+    anyone grants aws.admin
+:lint
+:lint GL9
+";
+    let run = run(
+        "lint",
+        &["crates/grantline-cli/tests/lint-fixtures/policies"],
+        script,
+    );
+    // Only `:lint GL9` failed: findings are output, not failures.
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let summaries: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.ends_with(" rules run)"))
+        .collect();
+    assert_eq!(summaries.len(), 2, "{}", run.stdout);
+    // The typed rule is linted with the files: the findings point into the
+    // session as well as into the loaded files.
+    assert!(
+        run.stdout
+            .contains("crates/grantline-cli/tests/lint-fixtures/policies/rules.grant"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("error: no lint rule `GL9`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -201,3 +201,56 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     }) + 1;
     (line, column)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_settings_and_selection() {
+        let mut config = LintConfig::parse(
+            "lint.toml",
+            "[rules]\nGL106 = \"off\"\ngl203 = \"error\"\n\n[settings]\nmax-grantors = 3\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(config.settings.max_grantors, 3);
+        assert_eq!(config.severity("GL106", Severity::Warning), None);
+        assert_eq!(
+            config.severity("GL203", Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            config.severity("GL101", Severity::Warning),
+            Some(Severity::Warning)
+        );
+        config.select = vec!["GL2".to_string()];
+        config.ignore = vec!["GL203".to_string()];
+        assert_eq!(config.severity("GL101", Severity::Warning), None);
+        assert_eq!(config.severity("GL203", Severity::Warning), None);
+        assert_eq!(
+            config.severity("GL201", Severity::Error),
+            Some(Severity::Error)
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let error = LintConfig::parse("lint.toml", "[settings]\nmax-grantors = \"many\"\n")
+            .err()
+            .map(|e| (e.position, e.to_string()));
+        let Some((position, text)) = error else {
+            panic!("a string for a number is an error");
+        };
+        assert_eq!(position.map(|(line, _)| line), Some(2));
+        assert!(text.starts_with("lint.toml:2:"), "{text}");
+
+        let error = LintConfig::parse("lint.toml", "[settings]\nmax-grantor = 3\n");
+        assert!(error.is_err(), "unknown settings are errors");
+
+        let error = LintConfig::parse("lint.toml", "[rules]\nGL999 = \"off\"\n");
+        assert!(
+            error.is_err_and(|e| e.position == Some((2, 1)) && e.message.contains("GL999")),
+            "unknown codes are errors"
+        );
+    }
+}

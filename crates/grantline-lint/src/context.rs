@@ -78,28 +78,10 @@ impl<'a> Context<'a> {
         let active: Vec<Condition> = policy
             .rules
             .iter()
-            .map(|rule| active_condition(rule, today))
+            .map(|rule| active_condition(rule, &policy.attributes, today))
             .collect();
         let solver = Solver::new(policy, active.iter());
-        let people = population.map(|identities| {
-            let index_of: HashMap<&str, usize> = policy
-                .rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.name.as_str(), i))
-                .collect();
-            identities
-                .iter()
-                .map(|identity| PersonFacts {
-                    applying: evaluator
-                        .applying_rules(identity, at)
-                        .into_iter()
-                        .filter_map(|name| index_of.get(name).copied())
-                        .collect(),
-                    decision: evaluator.evaluate(identity, at),
-                })
-                .collect()
-        });
+        let people = population.map(|identities| people_facts(policy, evaluator, identities, at));
         Context {
             policy,
             evaluator,
@@ -146,14 +128,14 @@ impl<'a> Context<'a> {
             .evaluator
             .identity_from_json(&serde_json::Value::Object(identity.clone()))
             .ok()?;
-        holds(&self.evaluator.evaluate(&checked, self.at)).then(|| Witness {
-            identity,
-            at: self.at,
-        })
+        let at = self.at;
+        holds(&self.evaluator.evaluate(&checked, at)).then_some(Witness { identity, at })
     }
 
     /// A witness found by the solver for `conditions` and `want`, confirmed
-    /// by `holds`; `None` when there is none, or it is not confirmed.
+    /// by `holds`; `None` when there is none, or it is not confirmed. For a
+    /// few conditions: `want` is tried on every combination of truths
+    /// (see [`Solver::find_each`] for many).
     pub(crate) fn witness(
         &self,
         conditions: &[&Condition],
@@ -180,18 +162,15 @@ impl<'a> Context<'a> {
 }
 
 /// See [`Context::active_condition`].
-fn active_condition(rule: &Rule, today: NaiveDate) -> Condition {
+fn active_condition(rule: &Rule, attributes: &[Attribute], today: NaiveDate) -> Condition {
     let never = || Condition::Not {
         not: Box::new(Condition::True),
     };
     let mut all = vec![rule.condition.clone()];
     match &rule.window.from {
         None => {}
-        Some(TimePoint::Date(date)) => {
-            if *date > today {
-                all.push(never());
-            }
-        }
+        Some(TimePoint::Date(date)) if *date > today => all.push(never()),
+        Some(TimePoint::Date(_)) => {}
         Some(TimePoint::Attribute(attribute)) => all.push(Condition::Compare {
             attribute: attribute.clone(),
             cmp: Ordering::LessOrEqual,
@@ -200,30 +179,76 @@ fn active_condition(rule: &Rule, today: NaiveDate) -> Condition {
     }
     match &rule.window.until {
         None => {}
-        Some(TimePoint::Date(date)) => {
-            if *date < today {
-                all.push(never());
-            }
-        }
+        Some(TimePoint::Date(date)) if *date < today => all.push(never()),
+        Some(TimePoint::Date(_)) => {}
         Some(TimePoint::Attribute(attribute)) => {
             let not_ended = Condition::Compare {
                 attribute: attribute.clone(),
                 cmp: Ordering::GreaterOrEqual,
                 value: Value::Date(today),
             };
-            // A missing optional end date means no end (the evaluator's
-            // rule); a missing required one closes the window.
-            all.push(Condition::Or {
-                any: vec![
-                    Condition::Not {
-                        not: Box::new(Condition::Present {
-                            attribute: attribute.clone(),
-                        }),
-                    },
-                    not_ended,
-                ],
+            let present = Condition::Present {
+                attribute: attribute.clone(),
+            };
+            // A missing optional end date means no end; a missing required
+            // one closes the window (the evaluator's rules).
+            let optional = attributes
+                .iter()
+                .any(|a| a.name == *attribute && a.optional);
+            all.push(if optional {
+                Condition::Or {
+                    any: vec![
+                        Condition::Not {
+                            not: Box::new(present),
+                        },
+                        not_ended,
+                    ],
+                }
+            } else {
+                Condition::And {
+                    all: vec![present, not_ended],
+                }
             });
         }
     }
     Condition::And { all }
+}
+
+/// Every person's applying rules and decision, on every core.
+fn people_facts(
+    policy: &PolicySet,
+    evaluator: &Evaluator,
+    identities: &[Identity],
+    at: DateTime<Utc>,
+) -> Vec<PersonFacts> {
+    let index_of: HashMap<&str, usize> = policy
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    let facts = |identity: &Identity| PersonFacts {
+        applying: evaluator
+            .applying_rules(identity, at)
+            .into_iter()
+            .filter_map(|name| index_of.get(name).copied())
+            .collect(),
+        decision: evaluator.evaluate(identity, at),
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = identities.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = identities
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(facts).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(part) => part,
+                // The evaluator does not panic; if it did, say so.
+                Err(payload) => std::panic::resume_unwind(payload),
+            })
+            .collect()
+    })
 }

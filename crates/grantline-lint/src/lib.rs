@@ -37,8 +37,8 @@
 
 mod config;
 mod context;
-pub mod population;
 mod finding;
+pub mod population;
 mod registry;
 pub mod render;
 mod rules;
@@ -118,16 +118,16 @@ pub fn lint(input: &LintInput<'_>) -> LintReport {
         input.at,
         input.people,
     );
+    let checked = run_rules(&cx, &enabled);
+    let suppressions = suppress::Suppressions::new(input.sources);
     let mut findings = Vec::new();
     let mut suppressed = 0;
-    for (rule, severity) in &enabled {
-        let mut out = Vec::new();
-        rule.check(&cx, &mut out);
+    for ((_, severity), out) in enabled.iter().zip(checked) {
         for mut finding in out {
             let silenced = finding
                 .location
                 .as_ref()
-                .is_some_and(|l| suppress::is_suppressed(input.sources, l, finding.code));
+                .is_some_and(|l| suppressions.covers(l, finding.code));
             if silenced {
                 suppressed += 1;
                 continue;
@@ -149,4 +149,49 @@ pub fn lint(input: &LintInput<'_>) -> LintReport {
         suppressed,
         rules_run: enabled.iter().map(|(rule, _)| rule.info().code).collect(),
     }
+}
+
+/// The findings of each rule, in the order of `enabled`: the rules run on
+/// every core, each taking the next rule not yet taken.
+fn run_rules(
+    cx: &context::Context<'_>,
+    enabled: &[(&'static dyn registry::Rule, Severity)],
+) -> Vec<Vec<Finding>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(enabled.len())
+        .max(1);
+    let work = || {
+        let mut done: Vec<(usize, Vec<Finding>)> = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some((rule, _)) = enabled.get(index) else {
+                return done;
+            };
+            let mut out = Vec::new();
+            rule.check(cx, &mut out);
+            done.push((index, out));
+        }
+    };
+    let mut results: Vec<Vec<Finding>> = vec![Vec::new(); enabled.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => all.extend(done),
+                // A rule that panicked is a bug: report it as the panic it
+                // is rather than return a report without its findings.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        for (index, out) in all {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = out;
+            }
+        }
+    });
+    results
 }

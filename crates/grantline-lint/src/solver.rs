@@ -158,6 +158,30 @@ pub enum Search {
     Undecided,
 }
 
+/// What a search looks for: any truths a function accepts, or a set of
+/// allowed truths per condition (checked in linear time, where a function
+/// needs every combination of the possible truths).
+enum Want<'w> {
+    Fn(&'w dyn Fn(&[Truth]) -> bool),
+    Each(&'w [Truths]),
+}
+
+impl Want<'_> {
+    fn possible(&self, sets: &[Truths]) -> bool {
+        match self {
+            Want::Fn(want) => possible(sets, want),
+            Want::Each(allowed) => sets
+                .iter()
+                .zip(allowed.iter())
+                .all(|(set, allowed)| set.0 & allowed.0 != 0),
+        }
+    }
+}
+
+/// The regions chosen for an identity found by [`Solver::find_model`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model(Vec<Option<usize>>);
+
 /// The regions of a policy set's attributes.
 #[derive(Debug, Clone)]
 pub struct Solver {
@@ -318,6 +342,44 @@ impl Solver {
     /// An identity for which `want` accepts the truths of `conditions`
     /// (in order), or the proof that there is none.
     pub fn find(&self, conditions: &[&Condition], want: impl Fn(&[Truth]) -> bool) -> Search {
+        self.find_model(conditions, want).0
+    }
+
+    /// [`find`](Self::find), and the region assignment of the identity
+    /// found, for [`can_be`](Self::can_be).
+    pub fn find_model(
+        &self,
+        conditions: &[&Condition],
+        want: impl Fn(&[Truth]) -> bool,
+    ) -> (Search, Option<Model>) {
+        self.run(conditions, &Want::Fn(&want))
+    }
+
+    /// An identity for which each condition has one of its `allowed`
+    /// truths (one slice per condition), and its model. Unlike
+    /// [`find_model`](Self::find_model), fast with many conditions.
+    pub fn find_each(
+        &self,
+        conditions: &[&Condition],
+        allowed: &[&[Truth]],
+    ) -> (Search, Option<Model>) {
+        let allowed: Vec<Truths> = conditions
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                Truths(
+                    allowed
+                        .get(i)
+                        .into_iter()
+                        .flat_map(|truths| truths.iter())
+                        .fold(0, |acc, t| acc | Truths::one(*t).0),
+                )
+            })
+            .collect();
+        self.run(conditions, &Want::Each(&allowed))
+    }
+
+    fn run(&self, conditions: &[&Condition], want: &Want<'_>) -> (Search, Option<Model>) {
         // Only the variables the conditions read, in order of appearance.
         let mut order: Vec<usize> = Vec::new();
         for condition in conditions {
@@ -325,11 +387,57 @@ impl Solver {
         }
         let mut assignment: Vec<Option<usize>> = vec![None; self.vars.len()];
         let mut steps = 0usize;
-        match self.search(conditions, &want, &order, 0, &mut assignment, &mut steps) {
-            Some(true) => Search::Found(self.identity(&assignment)),
-            Some(false) => Search::Impossible,
-            None => Search::Undecided,
+        match self.search(conditions, want, &order, 0, &mut assignment, &mut steps) {
+            Some(true) => (
+                Search::Found(self.identity(&assignment)),
+                Some(Model(assignment)),
+            ),
+            Some(false) => (Search::Impossible, None),
+            None => (Search::Undecided, None),
         }
+    }
+
+    /// Whether `condition` can have `truth` for some identity of the
+    /// model's regions (the attributes the model leaves open chosen
+    /// freely). Exact: `false` means no such identity; `true` means one
+    /// exists whose attributes read by the model's conditions are those of
+    /// the model.
+    pub fn can_be(&self, condition: &Condition, model: &Model, truth: Truth) -> bool {
+        let now = self.truths(condition, &model.0);
+        if !now.contains(truth) {
+            return false;
+        }
+        if now == Truths::one(truth) {
+            return true;
+        }
+        self.extend(model, condition, truth).is_some()
+    }
+
+    /// The model with more attributes chosen so that `condition` has
+    /// `truth` (the truths of the conditions the model was found for stay
+    /// as they were); `None` when there is no such choice, or the budget
+    /// ran out.
+    pub fn extend(&self, model: &Model, condition: &Condition, truth: Truth) -> Option<Model> {
+        let now = self.truths(condition, &model.0);
+        if !now.contains(truth) {
+            return None;
+        }
+        let mut order: Vec<usize> = Vec::new();
+        self.variables(condition, &mut order);
+        let mut assignment = model.0.clone();
+        order.retain(|&var| assignment.get(var).copied().flatten().is_none());
+        let mut steps = 0usize;
+        let allowed = [Truths::one(truth)];
+        let want = Want::Each(&allowed);
+        match self.search(&[condition], &want, &order, 0, &mut assignment, &mut steps) {
+            Some(true) => Some(Model(assignment)),
+            _ => None,
+        }
+    }
+
+    /// The identity JSON of a model.
+    pub fn identity_of(&self, model: &Model) -> serde_json::Map<String, serde_json::Value> {
+        self.identity(&model.0)
     }
 
     /// Whether some identity makes `condition` true.
@@ -381,7 +489,7 @@ impl Solver {
     fn search(
         &self,
         conditions: &[&Condition],
-        want: &impl Fn(&[Truth]) -> bool,
+        want: &Want<'_>,
         order: &[usize],
         depth: usize,
         assignment: &mut Vec<Option<usize>>,
@@ -395,7 +503,7 @@ impl Solver {
             .iter()
             .map(|c| self.truths(c, assignment))
             .collect();
-        if !possible(&sets, want) {
+        if !want.possible(&sets) {
             return Some(false);
         }
         let Some(&var) = order.get(depth) else {
@@ -522,9 +630,15 @@ impl Solver {
         };
         match value_of(var) {
             Some(value) => regions.get(value).map_or(Truths::ALL, region_truth),
-            None => regions.iter().fold(Truths(0), |acc, region| {
-                Truths(acc.0 | region_truth(region).0)
-            }),
+            // Unassigned: every region is still possible. The absent region
+            // makes any other test unknown, and every test has regions on
+            // both sides (its constants are regions, with "other" values or
+            // ranges around them), so this is what folding the regions would
+            // give, without the work (the search only needs a superset).
+            None => match leaf {
+                Condition::Present { .. } | Condition::Flag { .. } => Truths(T | F),
+                _ => Truths::ALL,
+            },
         }
     }
 
@@ -592,8 +706,8 @@ impl Solver {
 }
 
 /// Whether some choice of one truth per set satisfies `want`.
-fn possible(sets: &[Truths], want: &impl Fn(&[Truth]) -> bool) -> bool {
-    fn go(sets: &[Truths], chosen: &mut Vec<Truth>, want: &impl Fn(&[Truth]) -> bool) -> bool {
+fn possible(sets: &[Truths], want: &dyn Fn(&[Truth]) -> bool) -> bool {
+    fn go(sets: &[Truths], chosen: &mut Vec<Truth>, want: &dyn Fn(&[Truth]) -> bool) -> bool {
         let Some((first, rest)) = sets.split_first() else {
             return want(chosen);
         };
@@ -624,16 +738,22 @@ fn region_leaf(leaf: &Condition, region: &Region) -> Truth {
         (Condition::In { values, .. }, region) => {
             bool_truth(values.iter().any(|value| region_is(region, value)))
         }
-        (Condition::Compare { cmp, value, .. }, Region::Number { value: number, .. }) => {
-            match value {
-                Value::Number(constant) => compare(*cmp, number.partial_cmp(constant)),
-                _ => Truth::Unknown,
-            }
-        }
-        (Condition::Compare { cmp, value, .. }, Region::Date { value: date, .. }) => match value {
-            Value::Date(constant) => compare(*cmp, Some(date.cmp(constant))),
-            _ => Truth::Unknown,
-        },
+        (
+            Condition::Compare {
+                cmp,
+                value: Value::Number(constant),
+                ..
+            },
+            Region::Number { value: number, .. },
+        ) => compare(*cmp, number.partial_cmp(constant)),
+        (
+            Condition::Compare {
+                cmp,
+                value: Value::Date(constant),
+                ..
+            },
+            Region::Date { value: date, .. },
+        ) => compare(*cmp, Some(date.cmp(constant))),
         (
             Condition::Contains {
                 value: Value::Text(wanted),
@@ -673,7 +793,8 @@ fn number_regions(constants: &mut Vec<f64>) -> Vec<Region> {
     let mut previous: Option<f64> = None;
     for &constant in constants.iter() {
         let below = match previous {
-            None => constant - 1.0,
+            // Far enough below that the difference is representable.
+            None => constant - constant.abs().max(1.0),
             Some(p) => p + (constant - p) / 2.0,
         };
         if below < constant && previous.is_none_or(|p| below > p) {
@@ -688,7 +809,7 @@ fn number_regions(constants: &mut Vec<f64>) -> Vec<Region> {
         });
         previous = Some(constant);
     }
-    let above = previous.map_or(0.0, |p| p + 1.0);
+    let above = previous.map_or(0.0, |p| p + p.abs().max(1.0));
     if previous.is_none_or(|p| above > p) {
         regions.push(Region::Number {
             value: above,
@@ -731,4 +852,220 @@ fn date_regions(constants: &mut Vec<NaiveDate>) -> Vec<Region> {
         });
     }
     regions
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+
+    use super::*;
+    use grantline_syntax::SourceMap;
+
+    const SCHEMA: &str = "\
+attribute department: Sales | Finance | Legal
+attribute manager: flag
+attribute level: number
+attribute title: optional text
+attribute groups: list of text
+attribute start_date: date
+entitlement crm, erp
+";
+
+    /// The policy of `SCHEMA` plus `rules`, and its solver.
+    fn setup(rules: &str) -> (PolicySet, Solver) {
+        let mut sources = SourceMap::new();
+        sources.add("test.grant", format!("{SCHEMA}{rules}"));
+        let compiled = grantline_compiler::compile(&sources);
+        let policy = compiled.policy.unwrap_or_else(|| {
+            panic!(
+                "{}",
+                grantline_syntax::render_human(&compiled.diagnostics, false)
+            )
+        });
+        let solver = Solver::new(&policy, std::iter::empty());
+        (policy, solver)
+    }
+
+    fn condition<'p>(policy: &'p PolicySet, name: &str) -> &'p Condition {
+        &policy.rule(name).unwrap().condition
+    }
+
+    /// Evaluates the rule's condition on a found identity with the evaluator.
+    fn check_found(policy: &PolicySet, name: &str, search: &Search, truth: &str) {
+        let Search::Found(identity) = search else {
+            panic!("{name}: expected an identity, got {search:?}");
+        };
+        let evaluator = grantline_eval::Evaluator::new(policy.clone()).unwrap();
+        let checked = evaluator
+            .identity_from_json(&serde_json::Value::Object(identity.clone()))
+            .unwrap();
+        let at = "2026-12-01T09:00:00Z".parse().unwrap();
+        let applies = evaluator.applying_rules(&checked, at).contains(&name);
+        assert_eq!(applies, truth == "applies", "{name}: {identity:?}");
+    }
+
+    #[test]
+    fn conflicting_values_are_impossible() {
+        let (policy, solver) =
+            setup("rule r: where department is Sales and department is Finance grants crm\n");
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "r")),
+            Search::Impossible
+        );
+    }
+
+    #[test]
+    fn not_present_is_never_unknown() {
+        let (policy, solver) = setup(
+            "rule r: where not (with title) grants crm\n\
+             rule s: where title is \"x\" and without title grants crm\n",
+        );
+        let r = condition(&policy, "r");
+        assert_eq!(
+            solver.find(&[r], |t| t == [Truth::Unknown]),
+            Search::Impossible
+        );
+        let search = solver.satisfiable(r);
+        check_found(&policy, "r", &search, "applies");
+        let Search::Found(identity) = search else {
+            unreachable!()
+        };
+        assert!(!identity.contains_key("title"));
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "s")),
+            Search::Impossible
+        );
+    }
+
+    #[test]
+    fn number_ranges() {
+        let (policy, solver) = setup(
+            "rule empty: where level > 5 and level < 3 grants crm\n\
+             rule between: where level > 5 and level < 6 grants crm\n\
+             rule point: where level >= 5 and level <= 5 grants crm\n\
+             rule open: where level > 5 and level <= 5 grants crm\n\
+             rule huge: where level < 100000000000000000000 and level > -100000000000000000000 grants crm\n",
+        );
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "empty")),
+            Search::Impossible
+        );
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "open")),
+            Search::Impossible
+        );
+        for name in ["between", "point", "huge"] {
+            let search = solver.satisfiable(condition(&policy, name));
+            check_found(&policy, name, &search, "applies");
+        }
+    }
+
+    #[test]
+    fn extreme_number_constants_keep_their_outer_ranges() {
+        let (policy, solver) = setup(
+            "rule low: where level < -100000000000000000000 grants crm\n\
+             rule high: where level > 100000000000000000000 grants crm\n",
+        );
+        for name in ["low", "high"] {
+            let search = solver.satisfiable(condition(&policy, name));
+            check_found(&policy, name, &search, "applies");
+        }
+    }
+
+    #[test]
+    fn lists() {
+        let (policy, solver) = setup(
+            "rule both: where groups contains \"a\" and groups contains \"b\" grants crm\n\
+             rule none: where groups contains \"a\" and not (with groups) grants crm\n\
+             rule other: where with groups and not groups contains \"a\" grants crm\n\
+             rule empty: where not (with groups) grants crm\n",
+        );
+        for name in ["both", "other", "empty"] {
+            let search = solver.satisfiable(condition(&policy, name));
+            check_found(&policy, name, &search, "applies");
+        }
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "none")),
+            Search::Impossible
+        );
+        // A list test is never unknown.
+        assert_eq!(
+            solver.find(&[condition(&policy, "both")], |t| t == [Truth::Unknown]),
+            Search::Impossible
+        );
+    }
+
+    #[test]
+    fn kleene_unknowns() {
+        let (policy, solver) = setup(
+            "rule neg: where not (level > 5) grants crm\n\
+             rule either: where level > 5 or not (level > 5) grants crm\n\
+             rule deny-unknown: where department is Sales denies crm\n",
+        );
+        // `level > 5 or not level > 5` is unknown without a level.
+        let either = condition(&policy, "either");
+        let search = solver.find(&[either], |t| t == [Truth::Unknown]);
+        let Search::Found(identity) = search else {
+            panic!("{search:?}")
+        };
+        assert!(!identity.contains_key("level"));
+        assert_eq!(
+            solver.find(&[either], |t| t == [Truth::False]),
+            Search::Impossible
+        );
+        // `not level > 5` is never true without a level.
+        let neg = condition(&policy, "neg");
+        let search = solver.find(&[neg], |t| t == [Truth::True]);
+        check_found(&policy, "neg", &search, "applies");
+        // A deny applies on unknown: a missing department.
+        let deny = condition(&policy, "deny-unknown");
+        let search = solver.find(&[deny], |t| t == [Truth::Unknown]);
+        check_found(&policy, "deny-unknown", &search, "applies");
+    }
+
+    #[test]
+    fn flags_and_text() {
+        let (policy, solver) = setup(
+            "rule flag: where not manager grants crm\n\
+             rule text: where title contains \"Lead\" and title contains \"Sales\" \
+               and title is not \"Lead\" grants crm\n\
+             rule text-clash: where title is \"Lead\" and title contains \"Sales\" grants crm\n",
+        );
+        // An absent flag is false, never unknown.
+        let flag = condition(&policy, "flag");
+        assert_eq!(
+            solver.find(&[flag], |t| t == [Truth::Unknown]),
+            Search::Impossible
+        );
+        check_found(&policy, "flag", &solver.satisfiable(flag), "applies");
+        let text = condition(&policy, "text");
+        check_found(&policy, "text", &solver.satisfiable(text), "applies");
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "text-clash")),
+            Search::Impossible
+        );
+    }
+
+    #[test]
+    fn dates() {
+        let (policy, solver) = setup(
+            "rule window: where start_date > 2026-01-01 and start_date < 2026-01-03 grants crm\n\
+             rule none: where start_date > 2026-01-01 and start_date < 2026-01-02 grants crm\n",
+        );
+        check_found(
+            &policy,
+            "window",
+            &solver.satisfiable(condition(&policy, "window")),
+            "applies",
+        );
+        assert_eq!(
+            solver.satisfiable(condition(&policy, "none")),
+            Search::Impossible
+        );
+    }
 }

@@ -7,38 +7,54 @@
 //! rule break-glass:
 //! ```
 
+use std::collections::HashMap;
+
 use grantline_ir::SourceLocation;
 use grantline_syntax::SourceMap;
 
 const MARKER: &str = "lint: allow";
 
-/// Whether a suppression comment at `location` names `code`.
-pub(crate) fn is_suppressed(sources: &SourceMap, location: &SourceLocation, code: &str) -> bool {
-    let Some(file) = sources
-        .files()
-        .map(|(_, file)| file)
-        .find(|file| file.name() == location.file)
-    else {
-        return false;
-    };
-    let lines: Vec<&str> = file.text().lines().collect();
-    let Some(first) = (location.line as usize).checked_sub(1) else {
-        return false;
-    };
-    if lines.get(first).is_some_and(|line| names(line, code)) {
-        return true;
-    }
-    // The comment block right above, nearest line first.
-    for line in lines.get(..first).unwrap_or(&[]).iter().rev() {
-        let trimmed = line.trim_start();
-        if !trimmed.starts_with('#') {
-            break;
+/// The suppression comments of a policy set, read once per lint run.
+pub(crate) struct Suppressions<'s> {
+    /// By file name: each line's text (only files with a marker).
+    files: HashMap<&'s str, Vec<&'s str>>,
+}
+
+impl<'s> Suppressions<'s> {
+    pub(crate) fn new(sources: &'s SourceMap) -> Suppressions<'s> {
+        Suppressions {
+            files: sources
+                .files()
+                .map(|(_, file)| file)
+                .filter(|file| file.text().contains(MARKER))
+                .map(|file| (file.name(), file.text().lines().collect()))
+                .collect(),
         }
-        if names(trimmed, code) {
+    }
+
+    /// Whether a suppression comment at `location` names `code`.
+    pub(crate) fn covers(&self, location: &SourceLocation, code: &str) -> bool {
+        let Some(lines) = self.files.get(location.file.as_str()) else {
+            return false;
+        };
+        let Some(first) = (location.line as usize).checked_sub(1) else {
+            return false;
+        };
+        if lines.get(first).is_some_and(|line| names(line, code)) {
             return true;
         }
+        // The comment block right above, nearest line first.
+        for line in lines.get(..first).unwrap_or(&[]).iter().rev() {
+            let trimmed = line.trim_start();
+            if !trimmed.starts_with('#') {
+                break;
+            }
+            if names(trimmed, code) {
+                return true;
+            }
+        }
+        false
     }
-    false
 }
 
 /// Whether `line` has a suppression comment naming `code`.
@@ -81,17 +97,18 @@ mod tests {
         let sources = sources(
             "# lint: allow GL203, GL204 -- reviewed daily\n# more words\nrule a:\n    anyone grants x\nrule b: # lint: allow GL101\n",
         );
-        assert!(is_suppressed(&sources, &location(3), "GL203"));
-        assert!(is_suppressed(&sources, &location(3), "gl204"));
-        assert!(!is_suppressed(&sources, &location(3), "GL101"));
-        assert!(is_suppressed(&sources, &location(5), "GL101"));
+        let suppressions = Suppressions::new(&sources);
+        assert!(suppressions.covers(&location(3), "GL203"));
+        assert!(suppressions.covers(&location(3), "gl204"));
+        assert!(!suppressions.covers(&location(3), "GL101"));
+        assert!(suppressions.covers(&location(5), "GL101"));
         // The block above rule b ends at a code line.
-        assert!(!is_suppressed(&sources, &location(5), "GL203"));
+        assert!(!suppressions.covers(&location(5), "GL203"));
     }
 
     #[test]
     fn reason_words_are_not_codes() {
         let sources = sources("# lint: allow GL203 -- not GL101\nrule a:\n");
-        assert!(!is_suppressed(&sources, &location(2), "GL101"));
+        assert!(!Suppressions::new(&sources).covers(&location(2), "GL101"));
     }
 }

@@ -25,8 +25,8 @@ fn fixtures() -> PathBuf {
 /// Lints `file` of the fixture folder `code` with only `code` selected.
 fn lint_fixture(code: &str, file: &str) -> (LintReport, SourceMap) {
     let folder = fixtures().join(code);
-    let text = std::fs::read_to_string(folder.join(file))
-        .unwrap_or_else(|e| panic!("{code}/{file}: {e}"));
+    let text =
+        std::fs::read_to_string(folder.join(file)).unwrap_or_else(|e| panic!("{code}/{file}: {e}"));
     let mut sources = SourceMap::new();
     sources.add(file, text);
     let compiled = grantline_compiler::compile(&sources);
@@ -46,7 +46,11 @@ fn lint_fixture(code: &str, file: &str) -> (LintReport, SourceMap) {
         .ok()
         .map(|text| {
             let read = grantline_lint::population::read_people(&evaluator, "people.json", &text);
-            assert!(read.errors.is_empty(), "{code}/people.json: {:?}", read.errors);
+            assert!(
+                read.errors.is_empty(),
+                "{code}/people.json: {:?}",
+                read.errors
+            );
             read.people
         });
     let report = lint(&LintInput {

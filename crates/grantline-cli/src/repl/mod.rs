@@ -20,7 +20,7 @@ mod input;
 mod session;
 mod show;
 mod sources;
-mod suggest;
+pub(crate) mod suggest;
 mod values;
 
 use helper::{ContinuationPrompt, ReplHelper};

@@ -84,6 +84,11 @@ pub const COMMANDS: &[Command] = &[
         help: "the compiled IR of a rule, as JSON",
     },
     Command {
+        name: ":lint",
+        arguments: "[CODES]",
+        help: "lint the policies in effect (only CODES if given: GL101, GL2, …)",
+    },
+    Command {
         name: ":quit",
         arguments: "",
         help: "leave the REPL (also Ctrl-D)",
@@ -314,6 +319,7 @@ impl Session {
             ":explain" => self.explain(&values::unquote(argument)),
             ":rules" => self.rules(argument),
             ":ir" => self.ir(argument),
+            ":lint" => self.lint(argument),
             ":quit" => Outcome {
                 quit: true,
                 ..Outcome::default()
@@ -691,6 +697,54 @@ impl Session {
                     did_you_mean(&suggestions)
                 ))
             }
+        }
+    }
+}
+
+impl Session {
+    // ---------------------------------------------------------------- lint
+
+    /// `:lint [CODES]`: the findings of the lint rules on the policies in
+    /// effect, with `lint.toml` of the first loaded folder that has one.
+    fn lint(&self, argument: &str) -> Outcome {
+        let codes: Vec<String> = argument
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|code| !code.is_empty())
+            .map(String::from)
+            .collect();
+        let select = match crate::lint_command::resolve_codes(&codes) {
+            Ok(select) => select,
+            Err(message) => return Outcome::failure(message),
+        };
+        let mut config = grantline_lint::LintConfig::default();
+        let folder = self
+            .paths
+            .iter()
+            .find(|path| path.join(grantline_lint::CONFIG_FILE).is_file());
+        if let Some(folder) = folder {
+            match grantline_lint::LintConfig::load(folder) {
+                Ok(loaded) => config = loaded,
+                Err(error) => return Outcome::failure(error.to_string()),
+            }
+        }
+        config.select = select;
+        let build = sources::build(&self.files, &self.session);
+        match crate::lint_command::lint_policy(
+            &build.sources,
+            self.engine.policy(),
+            &config,
+            self.at,
+        ) {
+            Ok(report) => {
+                let mut outcome = Outcome::default();
+                outcome.out(grantline_lint::render::render_text(
+                    &report,
+                    &build.sources,
+                    self.color,
+                ));
+                outcome
+            }
+            Err(message) => Outcome::failure(message),
         }
     }
 }

@@ -6,5 +6,5 @@ mod sarif;
 mod text;
 
 pub use json::render_json;
-pub use sarif::render_sarif;
+pub use sarif::{render_sarif, SarifRoot, POLICY_ROOT, SARIF_SCHEMA, SARIF_VERSION};
 pub use text::{render_text, to_diagnostic};

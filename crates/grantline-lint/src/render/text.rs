@@ -35,12 +35,11 @@ fn line_span(sources: &SourceMap, location: &SourceLocation) -> Option<Span> {
 pub fn to_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(finding.severity, finding.code, finding.message.clone());
     let mut notes = Vec::new();
-    match finding.location.as_ref() {
-        Some(location) => match line_span(sources, location) {
+    if let Some(location) = finding.location.as_ref() {
+        match line_span(sources, location) {
             Some(span) => diagnostic = diagnostic.at(sources, span, finding.name),
             None => notes.push(format!("at {location}")),
-        },
-        None => {}
+        }
     }
     for related in &finding.related {
         match line_span(sources, &related.location) {
@@ -81,7 +80,10 @@ pub fn render_text(report: &LintReport, sources: &SourceMap, color: bool) -> Str
     if report.suppressed > 0 {
         summary.push_str(&format!(", {} suppressed", report.suppressed));
     }
-    summary.push_str(&format!(" ({} rules run)\n", report.rules_run.len()));
+    summary.push_str(&format!(
+        " ({} run)\n",
+        plural(report.rules_run.len(), "rule")
+    ));
     out.push_str(&summary);
     out
 }
