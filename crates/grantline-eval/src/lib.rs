@@ -42,6 +42,7 @@ mod index;
 mod output;
 mod program;
 pub mod render;
+mod strict_json;
 mod time;
 
 use compile::{CPoint, CRule, CWindow, Compiled, Truth, Values};
@@ -55,6 +56,7 @@ pub use output::{
     SeparationConflict, UpcomingGrant, Verdict, Warning,
 };
 use program::Programs;
+pub use strict_json::StrictJson;
 
 /// Evaluates one compiled policy set.
 #[derive(Debug, Clone)]

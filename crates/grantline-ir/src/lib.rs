@@ -288,6 +288,66 @@ pub enum Condition {
     },
 }
 
+impl Condition {
+    /// The attribute a test reads; `None` for `anyone`, `and`, `or` and
+    /// `not`.
+    pub fn attribute(&self) -> Option<&str> {
+        match self {
+            Condition::True
+            | Condition::And { .. }
+            | Condition::Or { .. }
+            | Condition::Not { .. } => None,
+            Condition::Is { attribute, .. }
+            | Condition::In { attribute, .. }
+            | Condition::Flag { attribute }
+            | Condition::Present { attribute }
+            | Condition::Compare { attribute, .. }
+            | Condition::Contains { attribute, .. } => Some(attribute),
+        }
+    }
+
+    /// Every attribute the condition reads, in order of first appearance.
+    ///
+    /// ```
+    /// use grantline_ir::{Condition, Value};
+    /// let is = |attribute: &str, value: &str| Condition::Is {
+    ///     attribute: attribute.to_string(),
+    ///     value: Value::Text(value.to_string()),
+    /// };
+    /// let condition = Condition::And {
+    ///     all: vec![
+    ///         is("department", "Sales"),
+    ///         Condition::Not { not: Box::new(is("country", "US")) },
+    ///         is("department", "Finance"),
+    ///     ],
+    /// };
+    /// assert_eq!(condition.attributes(), ["department", "country"]);
+    /// assert_eq!(Condition::True.attributes(), Vec::<&str>::new());
+    /// ```
+    pub fn attributes(&self) -> Vec<&str> {
+        fn walk<'c>(condition: &'c Condition, out: &mut Vec<&'c str>) {
+            match condition {
+                Condition::And { all: items } | Condition::Or { any: items } => {
+                    for item in items {
+                        walk(item, out);
+                    }
+                }
+                Condition::Not { not } => walk(not, out),
+                leaf => {
+                    if let Some(attribute) = leaf.attribute() {
+                        if !out.contains(&attribute) {
+                            out.push(attribute);
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Ordering {
     #[serde(rename = ">")]

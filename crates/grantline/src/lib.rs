@@ -17,7 +17,7 @@ pub use grantline_eval::{
     AttributeValue, Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition,
     FieldError, GrantStatus, GrantedEntitlement, Identity, IdentityError, IndexStats,
     IrValidationError, Reason, RuleExplanation, RuleOutcome, RuleRef, SeparationConflict,
-    UnknownEntitlement, UpcomingGrant, Verdict, Warning,
+    StrictJson, UnknownEntitlement, UpcomingGrant, Verdict, Warning,
 };
 pub use grantline_ir::{IrError, PolicySet, SourceLocation, IR_VERSION};
 pub use grantline_syntax::{Diagnostic, SourceMap};

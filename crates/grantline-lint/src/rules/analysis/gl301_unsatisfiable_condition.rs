@@ -41,7 +41,7 @@ use crate::solver::{Search, Truth};
 use grantline_ir::Condition;
 use grantline_syntax::Severity;
 
-use super::{attributes_of, listing};
+use super::listing;
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
     code: "GL301",
@@ -74,10 +74,8 @@ fn conflicting_attributes<'c>(
     condition: &'c Condition,
     deny: bool,
 ) -> Vec<&'c str> {
-    let mut attributes = Vec::new();
     let Condition::And { all } = condition else {
-        attributes_of(condition, &mut attributes);
-        return attributes;
+        return condition.attributes();
     };
     let mut kept: Vec<&Condition> = all.iter().collect();
     if kept.len() <= MAX_MINIMIZED {
@@ -95,8 +93,11 @@ fn conflicting_attributes<'c>(
             }
         }
     }
-    for part in kept {
-        attributes_of(part, &mut attributes);
+    let mut attributes: Vec<&str> = Vec::new();
+    for attribute in kept.iter().flat_map(|part| part.attributes()) {
+        if !attributes.contains(&attribute) {
+            attributes.push(attribute);
+        }
     }
     attributes
 }

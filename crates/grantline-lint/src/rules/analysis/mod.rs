@@ -7,7 +7,7 @@ mod gl303_always_denied;
 mod gl304_expired_window;
 mod gl305_separation_reachable;
 
-use grantline_ir::{Condition, Effect, Rule, TimePoint};
+use grantline_ir::{Effect, Rule, TimePoint};
 
 use crate::context::Context;
 use crate::registry::Rule as LintRule;
@@ -71,29 +71,6 @@ fn listing<S: AsRef<str>>(names: &[S]) -> String {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// The attributes a condition reads, in order of appearance.
-fn attributes_of<'c>(condition: &'c Condition, out: &mut Vec<&'c str>) {
-    match condition {
-        Condition::True => {}
-        Condition::And { all: items } | Condition::Or { any: items } => {
-            for item in items {
-                attributes_of(item, out);
-            }
-        }
-        Condition::Not { not } => attributes_of(not, out),
-        Condition::Is { attribute, .. }
-        | Condition::In { attribute, .. }
-        | Condition::Flag { attribute }
-        | Condition::Present { attribute }
-        | Condition::Compare { attribute, .. }
-        | Condition::Contains { attribute, .. } => {
-            if !out.contains(&attribute.as_str()) {
-                out.push(attribute);
-            }
-        }
     }
 }
 

@@ -159,7 +159,7 @@ fn or_list(names: &[&str]) -> String {
 /// (each declared value, absence, ...) makes the condition impossible.
 /// Undecided searches count as restricting (no finding without a proof).
 fn restricts(cx: &Context<'_>, condition: &Condition, attribute: &str) -> bool {
-    if !mentions(condition, attribute) {
+    if !condition.attributes().contains(&attribute) {
         // The condition does not read the attribute, and it is satisfiable.
         return false;
     }
@@ -246,23 +246,6 @@ fn restricts(cx: &Context<'_>, condition: &Condition, attribute: &str) -> bool {
         };
         !matches!(cx.solver.satisfiable(&both), Search::Found(_))
     })
-}
-
-/// Whether `condition` reads `attribute`.
-fn mentions(condition: &Condition, attribute: &str) -> bool {
-    match condition {
-        Condition::True => false,
-        Condition::And { all: items } | Condition::Or { any: items } => {
-            items.iter().any(|c| mentions(c, attribute))
-        }
-        Condition::Not { not } => mentions(not, attribute),
-        Condition::Is { attribute: a, .. }
-        | Condition::In { attribute: a, .. }
-        | Condition::Flag { attribute: a }
-        | Condition::Present { attribute: a }
-        | Condition::Compare { attribute: a, .. }
-        | Condition::Contains { attribute: a, .. } => a == attribute,
-    }
 }
 
 /// The text constants `condition` compares `attribute` with (`is`, `in`).

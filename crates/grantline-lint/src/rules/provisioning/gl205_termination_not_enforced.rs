@@ -96,7 +96,7 @@ impl Rule for TerminationNotEnforced {
             .deny_everything
             .iter()
             .copied()
-            .filter(|&d| mentions(cx.active_condition(d), name))
+            .filter(|&d| cx.active_condition(d).attributes().contains(&name))
             .collect();
         if partial.is_empty() {
             out.push(
@@ -149,23 +149,6 @@ impl Rule for TerminationNotEnforced {
             }
             out.push(finding);
         }
-    }
-}
-
-/// Whether `condition` reads `attribute`.
-fn mentions(condition: &Condition, attribute: &str) -> bool {
-    match condition {
-        Condition::True => false,
-        Condition::And { all: items } | Condition::Or { any: items } => {
-            items.iter().any(|c| mentions(c, attribute))
-        }
-        Condition::Not { not } => mentions(not, attribute),
-        Condition::Is { attribute: a, .. }
-        | Condition::In { attribute: a, .. }
-        | Condition::Flag { attribute: a }
-        | Condition::Present { attribute: a }
-        | Condition::Compare { attribute: a, .. }
-        | Condition::Contains { attribute: a, .. } => a == attribute,
     }
 }
 
