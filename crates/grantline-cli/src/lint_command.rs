@@ -161,14 +161,26 @@ fn read_people(evaluator: &Evaluator, file: &Path) -> Result<Vec<Identity>, Fail
     for error in &read.errors {
         eprintln!("error: {error}");
     }
-    if !read.errors.is_empty() {
-        let total = read.people.len() + read.errors.len();
-        eprintln!(
-            "error: {} of {total} record{} in {} could not be read; linting with the other {}",
-            read.errors.len(),
-            if total == 1 { "" } else { "s" },
+    // A population rule run on nobody would pass without a word.
+    if read.people.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no identity could be read from {}{}",
             file.display(),
-            read.people.len()
+            if read.errors.is_empty() {
+                ": it holds no records"
+            } else {
+                " (see the errors above)"
+            }
+        )));
+    }
+    if !read.errors.is_empty() {
+        let problems = read.errors.len();
+        eprintln!(
+            "error: {problems} problem{} in {}; linting with the {} identit{} read",
+            if problems == 1 { "" } else { "s" },
+            file.display(),
+            read.people.len(),
+            if read.people.len() == 1 { "y" } else { "ies" },
         );
     }
     Ok(read.people)

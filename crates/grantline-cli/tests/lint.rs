@@ -256,13 +256,49 @@ fn a_suppression_comment_silences_one_finding() {
 }
 
 #[test]
+fn a_population_with_no_readable_identity_is_an_error() {
+    let folder = std::env::temp_dir().join(format!("grantline-lint-people-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    for (name, text) in [
+        ("empty.json", ""),
+        ("bad.jsonl", "{\"department\": \"Nowhere\"}\n"),
+        (
+            "bom.json",
+            "\u{feff}[\n  {\"department\": \"Sales\"},\n  {\"department\": \"Sales\"\n]\n",
+        ),
+    ] {
+        let path = folder.join(name);
+        std::fs::write(&path, text).unwrap();
+        let output = grantline(&[
+            "lint",
+            FIXTURE,
+            "--at",
+            AT,
+            "--people",
+            path.to_str().unwrap(),
+        ]);
+        let err = stderr(&output);
+        if name == "bom.json" {
+            // A byte-order mark does not hide the array: one good record,
+            // one broken one, named by line.
+            assert!(err.contains("bom.json:4"), "{err}");
+            assert!(err.contains("linting with the 1 identity read"), "{err}");
+        } else {
+            assert_eq!(output.status.code(), Some(2), "{name}: {err}");
+            assert!(err.contains("no identity could be read"), "{name}: {err}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+#[test]
 fn bad_records_of_people_are_reported_and_the_others_linted() {
     let output = grantline(&["lint", FIXTURE, "--at", AT, "--people", PEOPLE]);
     let err = stderr(&output);
     assert!(err.contains("Marketing"), "{err}");
     assert!(err.contains("department"), "{err}");
     assert!(
-        err.contains("1 of 5 records") && err.contains("linting with the other 4"),
+        err.contains("1 problem in") && err.contains("linting with the 4 identities read"),
         "{err}"
     );
     let (report, json) = json_report(&[FIXTURE, "--people", PEOPLE]);

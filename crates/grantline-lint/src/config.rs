@@ -137,20 +137,37 @@ pub struct ConfigError {
 impl LintConfig {
     /// Reads `text` (the content of `file`), checking rule codes.
     pub fn parse(file: &str, text: &str) -> Result<LintConfig, ConfigError> {
-        let config: LintConfig = toml::from_str(text).map_err(|error| ConfigError {
+        let mut config: LintConfig = toml::from_str(text).map_err(|error| ConfigError {
             file: file.to_string(),
             position: error.span().map(|span| line_column(text, span.start)),
             message: error.message().trim().to_string(),
         })?;
-        for code in config.rules.keys() {
-            if registry::rule(code).is_none() {
-                return Err(ConfigError {
-                    file: file.to_string(),
-                    position: text.find(code.as_str()).map(|at| line_column(text, at)),
-                    message: format!(
-                        "no lint rule `{code}`; `grantline lint --list` shows every rule"
-                    ),
-                });
+        let error = |key: &str, message: String| ConfigError {
+            file: file.to_string(),
+            position: key_position(text, key),
+            message,
+        };
+        // Rules may be named by code or name; they are kept by code.
+        let mut rules = BTreeMap::new();
+        for (key, level) in std::mem::take(&mut config.rules) {
+            let Some(info) = registry::rule(&key) else {
+                return Err(error(
+                    &key,
+                    format!("no lint rule `{key}`; `grantline lint --list` shows every rule"),
+                ));
+            };
+            rules.insert(info.code.to_string(), level);
+        }
+        config.rules = rules;
+        for (key, share) in [
+            ("wide-share", config.settings.wide_share),
+            ("sensitive-wide-share", config.settings.sensitive_wide_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(error(
+                    key,
+                    format!("`{key}` is a share of people between 0 and 1, not {share}"),
+                ));
             }
         }
         Ok(config)
@@ -191,6 +208,20 @@ impl LintConfig {
             None => Some(default),
         }
     }
+}
+
+/// Where `key` is written as a key (at the start of a line), if it is.
+fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let bare = trimmed.strip_prefix('"').unwrap_or(trimmed);
+        if bare.starts_with(key) {
+            return Some(line_column(text, offset + (line.len() - trimmed.len())));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -247,10 +278,25 @@ mod tests {
         let error = LintConfig::parse("lint.toml", "[settings]\nmax-grantor = 3\n");
         assert!(error.is_err(), "unknown settings are errors");
 
-        let error = LintConfig::parse("lint.toml", "[rules]\nGL999 = \"off\"\n");
+        let error = LintConfig::parse("lint.toml", "# GL999 = \"on\"\n[rules]\nGL999 = \"off\"\n");
         assert!(
-            error.is_err_and(|e| e.position == Some((2, 1)) && e.message.contains("GL999")),
-            "unknown codes are errors"
+            error.is_err_and(|e| e.position == Some((3, 1)) && e.message.contains("GL999")),
+            "unknown codes are errors, at their key"
+        );
+
+        let error = LintConfig::parse("lint.toml", "[settings]\nwide-share = 1.5\n");
+        assert!(
+            error.is_err_and(|e| e.position == Some((2, 1))),
+            "shares are in 0..=1"
+        );
+
+        let config = LintConfig::parse("lint.toml", "[rules]\nsensitive-broad-grant = \"off\"\n");
+        assert_eq!(
+            config
+                .ok()
+                .and_then(|c| c.severity("GL201", Severity::Error)),
+            None,
+            "a rule named by its name is turned off"
         );
     }
 }

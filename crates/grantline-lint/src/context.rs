@@ -191,11 +191,12 @@ fn active_condition(rule: &Rule, attributes: &[Attribute], today: NaiveDate) -> 
                 attribute: attribute.clone(),
             };
             // A missing optional end date means no end; a missing required
-            // one closes the window (the evaluator's rules).
+            // one closes a grant's window and applies a deny (fail closed):
+            // the evaluator's rules.
             let optional = attributes
                 .iter()
                 .any(|a| a.name == *attribute && a.optional);
-            all.push(if optional {
+            all.push(if optional || rule.effect.is_deny() {
                 Condition::Or {
                     any: vec![
                         Condition::Not {

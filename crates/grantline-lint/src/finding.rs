@@ -44,7 +44,7 @@ pub struct Witness {
 }
 
 impl Witness {
-    /// `department=Sales, manager=true`, in schema order.
+    /// `department=Sales, manager=true`, by attribute name.
     pub fn describe(&self) -> String {
         let mut parts: Vec<String> = Vec::with_capacity(self.identity.len());
         for (name, value) in &self.identity {

@@ -80,6 +80,8 @@ pub fn read_people(evaluator: &Evaluator, file: &str, text: &str) -> PeopleRead 
         file,
         read: PeopleRead::default(),
     };
+    // A byte-order mark, which some editors write, is not part of the data.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         reader.array(text);

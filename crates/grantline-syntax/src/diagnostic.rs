@@ -158,10 +158,41 @@ impl SourceCode for NamedFile<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let text = self.0.text();
-        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette scans a `str` from its start to the span: hand it only the
+        // lines around the span, so that rendering many diagnostics of a
+        // long file stays linear.
+        let file = self.0;
+        let text = file.text();
+        let first_line = file.line_column(span.offset()).line;
+        let last_line = file
+            .line_column(span.offset().saturating_add(span.len()))
+            .line;
+        // A margin beyond the context lines: miette decides the context
+        // itself, and must find in the window every line it would read.
+        const MARGIN: usize = 2;
+        let window_line = first_line
+            .saturating_sub(context_lines_before + MARGIN)
+            .max(1);
+        let window_start = file.line_start(window_line).unwrap_or(0);
+        let window_end = file
+            .line_start(last_line + context_lines_after + MARGIN + 1)
+            .unwrap_or(text.len());
+        let (window, window_start, lines_before_window) = match text.get(window_start..window_end) {
+            Some(window) => (window, window_start, window_line - 1),
+            None => (text, 0, 0),
+        };
+        let local = miette::SourceSpan::new(
+            span.offset().saturating_sub(window_start).into(),
+            span.len(),
+        );
+        let windowed = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let inner_span = miette::SourceSpan::new(
+            (windowed.span().offset() + window_start).into(),
+            windowed.span().len(),
+        );
+        let inner_line = windowed.line() + lines_before_window;
         // miette counts columns in bytes; count characters, as `location()` does.
-        let start = inner.span().offset();
+        let start = inner_span.offset();
         let line_start = text
             .get(..start)
             .and_then(|before| before.rfind('\n').map(|i| i + 1))
@@ -169,14 +200,18 @@ impl SourceCode for NamedFile<'_> {
         let column = text
             .get(line_start..start)
             .map(|prefix| prefix.chars().count())
-            .unwrap_or_else(|| inner.column());
+            .unwrap_or_else(|| windowed.column());
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.name().to_string(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
+            file.name().to_string(),
+            windowed.data(),
+            inner_span,
+            inner_line,
             column,
-            inner.line_count(),
+            // The lines of the excerpt itself. (miette's own count runs from
+            // the start of what it reads, so that on a whole file its
+            // handler merged the excerpts of labels however far apart and
+            // printed every line between them.)
+            windowed.data().iter().filter(|&&b| b == b'\n').count(),
         )))
     }
 }

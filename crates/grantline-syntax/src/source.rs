@@ -98,6 +98,17 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset where line `line` (1-based) starts; `None` past the
+    /// last line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The number of lines (a final line without a newline counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
     /// The text a span covers, or "" if the span does not fit this file.
     pub fn snippet(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")

@@ -146,11 +146,15 @@ fn result(finding: &Finding, rule_index: Option<usize>, root: &SarifRoot<'_>) ->
     }
     object.insert("level".to_string(), json!(level(finding.severity)));
     object.insert("message".to_string(), json!({ "text": text }));
-    let locations: Vec<Value> = finding
-        .location
-        .iter()
-        .map(|location| json!({ "physicalLocation": physical_location(location, root) }))
-        .collect();
+    // A finding about the whole policy set (a population summary) has no
+    // place in a file: it is given a logical location, which SARIF allows
+    // and viewers list under the policy set.
+    let locations: Vec<Value> = match &finding.location {
+        Some(location) => vec![json!({ "physicalLocation": physical_location(location, root) })],
+        None => vec![json!({
+            "logicalLocations": [{ "name": "policy set", "kind": "module" }]
+        })],
+    };
     object.insert("locations".to_string(), Value::Array(locations));
     if !finding.related.is_empty() {
         let related: Vec<Value> = finding

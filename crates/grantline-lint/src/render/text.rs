@@ -14,13 +14,7 @@ fn line_span(sources: &SourceMap, location: &SourceLocation) -> Option<Span> {
         .files()
         .find(|(_, file)| file.name() == location.file)?;
     let text = file.text();
-    let line_start = if location.line <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(location.line as usize - 2)
-            .map(|(at, _)| at + 1)?
-    };
+    let line_start = file.line_start(location.line as usize)?;
     let line = text.get(line_start..)?.lines().next().unwrap_or("");
     let column_offset = line
         .char_indices()

@@ -156,7 +156,8 @@ fn or_list(names: &[&str]) -> String {
 }
 
 /// Whether `condition` restricts `attribute`: some region of its values
-/// (each declared value, absence, ...) makes the condition impossible.
+/// (each declared value, other texts, a flag's true or false) makes the
+/// condition impossible.
 /// Undecided searches count as restricting (no finding without a proof).
 fn restricts(cx: &Context<'_>, condition: &Condition, attribute: &str) -> bool {
     if !condition.attributes().contains(&attribute) {
@@ -166,12 +167,9 @@ fn restricts(cx: &Context<'_>, condition: &Condition, attribute: &str) -> bool {
     let Some(declared) = cx.attributes.get(attribute) else {
         return true;
     };
-    let absent = Condition::Not {
-        not: Box::new(Condition::Present {
-            attribute: attribute.to_string(),
-        }),
-    };
-    let mut regions: Vec<Condition> = vec![absent];
+    // Only values count: a condition that merely needs the attribute to be
+    // there (`with department`) lets every department in.
+    let mut regions: Vec<Condition> = Vec::new();
     match &declared.kind {
         AttributeKind::Values { values } => {
             regions.extend(values.iter().map(|v| Condition::Is {
