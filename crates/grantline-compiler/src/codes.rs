@@ -27,6 +27,7 @@ pub const DUPLICATE_CLAUSE: &str = "grantline::duplicate-clause";
 pub const EMPTY_WINDOW: &str = "grantline::empty-window";
 pub const DENY_CLAUSE: &str = "grantline::deny-clause";
 pub const OVERLAPPING_SEPARATION: &str = "grantline::overlapping-separation";
+pub const KEY_ATTRIBUTE: &str = "grantline::key-attribute";
 
 /// Every code with a one-line meaning, for documentation and `--explain`.
 pub const ALL: &[(&str, &str)] = &[
@@ -97,5 +98,9 @@ pub const ALL: &[(&str, &str)] = &[
     (
         OVERLAPPING_SEPARATION,
         "both sides of a `separate` hold the same entitlement, so everyone who has it conflicts",
+    ),
+    (
+        KEY_ATTRIBUTE,
+        "a `key` attribute is not text or number, or a second attribute is marked `key`",
     ),
 ];

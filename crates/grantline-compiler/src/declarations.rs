@@ -261,10 +261,19 @@ pub fn collect(context: &mut Context<'_>, files: &[ast::PolicyFile]) -> Declarat
 
     let mut attribute_names = NameRegistry::new("attribute");
     let mut attributes = Vec::new();
+    // The first `key` attribute, to point at when a second one is marked.
+    let mut key: Option<(&str, Span)> = None;
     for statement in statements() {
         if let Statement::Attribute(decl) = statement {
             if attribute_names.register(context, &decl.name.text, decl.name.span) {
-                attributes.push(attribute(context, decl));
+                let mut declared = attribute(context, decl);
+                if let Some(marker) = decl.key {
+                    declared.key = check_key(context, decl, marker, &declared, key);
+                    if declared.key {
+                        key = Some((&decl.name.text, decl.name.span));
+                    }
+                }
+                attributes.push(declared);
             }
         }
     }
@@ -478,8 +487,54 @@ fn attribute(context: &mut Context<'_>, decl: &AttributeDecl) -> ir::Attribute {
         name: decl.name.text.clone(),
         kind,
         optional: decl.optional,
+        key: false,
         source: location(context.sources, decl.name.span),
     }
+}
+
+/// Whether the `key` marker at `marker` holds: the attribute is text or a
+/// number, and no attribute before it is the key.
+fn check_key(
+    context: &mut Context<'_>,
+    decl: &AttributeDecl,
+    marker: Span,
+    declared: &ir::Attribute,
+    first: Option<(&str, Span)>,
+) -> bool {
+    if let Some((name, span)) = first {
+        context.report(
+            Diagnostic::error(
+                codes::KEY_ATTRIBUTE,
+                format!(
+                    "`{}` is marked `key`, but `{name}` already is",
+                    decl.name.text
+                ),
+            )
+            .at(context.sources, marker, "second key")
+            .also(context.sources, span, "the key attribute")
+            .with_help("a person is identified by one attribute: remove one of the `key` markers"),
+        );
+        return false;
+    }
+    if !matches!(declared.kind, AttributeKind::Text | AttributeKind::Number) {
+        context.report(
+            Diagnostic::error(
+                codes::KEY_ATTRIBUTE,
+                format!(
+                    "the key attribute `{}` is a {}; a key is text or a number",
+                    decl.name.text,
+                    declared.kind.describe()
+                ),
+            )
+            .at(context.sources, marker, "key")
+            .with_help(format!(
+                "declare it as `attribute {}: key text`, or mark the attribute that identifies a person (such as an employee id) instead",
+                decl.name.text
+            )),
+        );
+        return false;
+    }
+    true
 }
 
 /// The properties of an entitlement declaration, applied to each of its names.

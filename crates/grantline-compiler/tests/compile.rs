@@ -215,3 +215,26 @@ fn quoting_a_value_that_differs_only_in_case_says_exactly_which() {
     let policy = compiled.policy.unwrap();
     assert_eq!(policy.rules[0].condition.to_string(), "team is Data");
 }
+
+#[test]
+fn key_marks_one_attribute_and_stays_a_value_elsewhere() {
+    let policy = compile_ok(
+        "attribute employee_id: key text\nattribute lock: key | padlock\nattribute badge: optional number\n\nrule keyholders:\n    key grants slack\n",
+    );
+    let key = policy.key_attribute().map(|a| a.name.as_str());
+    assert_eq!(key, Some("employee_id"));
+    let lock = policy.attributes.iter().find(|a| a.name == "lock").unwrap();
+    assert!(!lock.key);
+    assert_eq!(
+        lock.kind,
+        grantline_ir::AttributeKind::Values {
+            values: vec!["key".to_string(), "padlock".to_string()]
+        }
+    );
+    // The key survives the IR round trip, and an IR without it reads as no key.
+    let json = policy.to_json();
+    assert!(json.contains("\"key\": true"), "{json}");
+    let read = PolicySet::from_json(&json.replace("\"key\": true", "\"key\": false")).unwrap();
+    assert!(read.key_attribute().is_none());
+    assert!(compile_ok("").key_attribute().is_none());
+}

@@ -184,14 +184,20 @@ fn attribute_kind() -> impl Strategy<Value = AttributeKind> {
 }
 
 fn policy_set() -> impl Strategy<Value = PolicySet> {
-    let attribute = (name(), attribute_kind(), any::<bool>(), source()).prop_map(
-        |(name, kind, optional, source)| Attribute {
+    let attribute = (
+        name(),
+        attribute_kind(),
+        any::<bool>(),
+        any::<bool>(),
+        source(),
+    )
+        .prop_map(|(name, kind, optional, key, source)| Attribute {
             name,
             kind,
             optional,
+            key,
             source,
-        },
-    );
+        });
     let entitlement = (
         name(),
         any::<bool>(),

@@ -148,8 +148,14 @@ impl Builder<'_> {
     }
 
     fn attribute(&self, decl: &AttributeDecl) -> Block {
-        let optional = if decl.optional { "optional " } else { "" };
-        let head = format!("attribute {}: {optional}", decl.name.text);
+        let marker = if decl.key.is_some() {
+            "key "
+        } else if decl.optional {
+            "optional "
+        } else {
+            ""
+        };
+        let head = format!("attribute {}: {marker}", decl.name.text);
         let kind = match &decl.kind {
             AttributeKind::Flag => "flag",
             AttributeKind::Number => "number",

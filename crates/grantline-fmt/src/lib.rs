@@ -42,7 +42,7 @@
 //! one after them; `|` has a space on each side.
 //!
 //! - `timezone "Europe/Berlin"`
-//! - `attribute NAME: [optional ]TYPE` on one line, where `TYPE` is `flag`,
+//! - `attribute NAME: [key |optional ]TYPE` on one line, where `TYPE` is `flag`,
 //!   `number`, `text`, `date`, `list of text` or the values `a | b | "c d"`.
 //!   When the values do not fit in 100 columns, the first line holds as many
 //!   as fit and each continuation line is indented 4 and starts with `| `.

@@ -163,6 +163,10 @@ pub struct Attribute {
     pub kind: AttributeKind,
     /// An optional attribute may be absent from an identity without a warning.
     pub optional: bool,
+    /// The attribute that identifies a person in HR data (`key`): at most
+    /// one per policy set, text or number, never optional.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub key: bool,
     pub source: SourceLocation,
 }
 
@@ -286,6 +290,13 @@ pub enum Condition {
         attribute: String,
         value: Value,
     },
+}
+
+impl PolicySet {
+    /// The attribute marked `key`, which identifies a person in HR data.
+    pub fn key_attribute(&self) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.key)
+    }
 }
 
 impl Condition {

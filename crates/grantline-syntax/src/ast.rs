@@ -48,6 +48,8 @@ pub struct TimezoneDecl {
 pub struct AttributeDecl {
     pub name: Name,
     pub optional: bool,
+    /// `key`: the attribute that identifies a person in HR data.
+    pub key: Option<Span>,
     pub kind: AttributeKind,
     pub span: Span,
 }

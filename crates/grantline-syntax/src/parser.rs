@@ -181,11 +181,16 @@ impl Builder<'_> {
         let mut inner = self.significant(pair);
         let name = self.name(inner.next().ok_or_else(|| self.internal(span, "name"))?);
         let mut optional = false;
+        let mut key = None;
         let mut kind = None;
         for part in inner {
             kind = Some(match part.as_rule() {
                 Rule::optional_marker => {
                     optional = true;
+                    continue;
+                }
+                Rule::key_marker => {
+                    key = Some(self.span(&part));
                     continue;
                 }
                 Rule::flag_type => AttributeKind::Flag,
@@ -205,6 +210,7 @@ impl Builder<'_> {
         Ok(AttributeDecl {
             name,
             optional,
+            key,
             kind,
             span,
         })
@@ -667,6 +673,7 @@ pub(crate) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_rule
             | Rule::kw_separate
             | Rule::kw_optional
+            | Rule::kw_key
             | Rule::kw_flag
             | Rule::kw_number
             | Rule::kw_text

@@ -296,6 +296,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::kw_rule => "`rule`",
         Rule::kw_separate => "`separate`",
         Rule::kw_optional | Rule::optional_marker => "`optional`",
+        Rule::kw_key | Rule::key_marker => "`key`",
         Rule::kw_flag | Rule::flag_type => "`flag`",
         Rule::kw_number | Rule::number_type => "`number`",
         Rule::kw_text | Rule::text_type => "`text`",

@@ -169,6 +169,7 @@ mod tests {
             name: "a".into(),
             kind,
             optional: false,
+            key: false,
             source: SourceLocation {
                 file: "f".into(),
                 line: 1,

@@ -91,6 +91,7 @@ impl P {
             name: name.to_string(),
             kind,
             optional,
+            key: false,
             source: loc(line),
         });
         self
