@@ -140,10 +140,7 @@ impl fmt::Display for FieldError {
 /// up to three candidates, closest first, each within an edit distance of
 /// `max(2, len / 3)` (`len` in characters of `name`) or starting with `name`
 /// when it has at least three characters. Comparisons ignore case.
-pub(crate) fn suggest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Vec<String> {
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let wanted = name.to_lowercase();
     let limit = (name.chars().count() / 3).max(2);
     let prefix_ok = wanted.chars().count() >= 3;

@@ -47,6 +47,7 @@ mod time;
 
 use compile::{CPoint, CRule, CWindow, Compiled, Truth, Values};
 pub use compile::{IrProblem, IrValidationError, MAX_CONDITION_DEPTH};
+pub use identity::suggest;
 pub use identity::{AttributeValue, FieldError, Identity, IdentityError};
 use index::RuleIndex;
 pub use index::{IndexStats, MAX_KEYS_PER_RULE};
@@ -483,6 +484,14 @@ impl Evaluator {
             s.codes = codes;
             decision
         })
+    }
+
+    /// The warnings a decision for `identity` carries: required attributes
+    /// it lacks (flags and lists excepted) and fields the schema does not
+    /// declare, with the closest attribute name.
+    pub fn identity_warnings(&self, identity: &Identity) -> Vec<Warning> {
+        let (values, unknown_fields) = self.adopt(identity);
+        self.warnings(&values, &unknown_fields)
     }
 
     /// The reference evaluation: what `identity` is entitled to at `at`,

@@ -1,0 +1,140 @@
+//! HR input adapters: HR exports (CSV, JSON, JSON Lines, SCIM 2.0) turned
+//! into identities checked against a policy set's schema.
+//!
+//! ```
+//! use grantline_eval::Evaluator;
+//! use grantline_hr::{read, Format, Mapping};
+//! use grantline_syntax::SourceMap;
+//!
+//! let mut sources = SourceMap::new();
+//! sources.add("schema.grant", r#"
+//!     attribute employee_id: text
+//!     attribute employment: full-time | part-time | contractor
+//!     attribute level: number
+//!     entitlement slack
+//!     rule everyone: anyone grants slack
+//! "#);
+//! let policy = grantline_compiler::compile(&sources).policy.ok_or("policy errors")?;
+//! let evaluator = Evaluator::new(policy)?;
+//! let mapping = Mapping::parse("hr.toml", r#"
+//!     [columns]
+//!     "Employee ID" = "employee_id"
+//!     [values.employment]
+//!     FT = "full-time"
+//! "#)?;
+//! let export = "Employee ID,employment,level\nNW-1,FT,5\nNW-2,FX,5\nNW-1,FT,6\n";
+//! let mut reader = read(&evaluator, export.as_bytes(), "export.csv", Format::Csv, &mapping, Some("employee_id"))?;
+//! let messages: Vec<String> = reader
+//!     .by_ref()
+//!     .filter_map(|item| item.err())
+//!     .map(|rejected| rejected.to_string())
+//!     .collect();
+//! assert_eq!(messages, [
+//!     "export.csv:3 (employee_id NW-2): field `employment`: unknown value `FX`; did you mean `FT` (`full-time`)?",
+//!     "export.csv:4 (employee_id NW-1): duplicate key NW-1, first at line 2",
+//! ]);
+//! let summary = reader.summary();
+//! assert_eq!((summary.read, summary.accepted, summary.rejected), (3, 1, 2));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Reading
+//!
+//! [`read`] (or [`HrReader::new`]) returns an [`HrReader`], an iterator of
+//! `Result<`[`Record`]`, `[`Rejected`]`>` in input order. Every record is
+//! checked by [`Evaluator::identity_from_json`](grantline_eval::Evaluator::identity_from_json);
+//! a rejection names the file, the line where the record starts, the
+//! record's key and every problem of the record. Nothing is merged or
+//! guessed: with a key attribute, a record without a key is rejected, and so
+//! is a second record with a key already seen. [`HrReader::summary`] counts
+//! what was read: `read == accepted + rejected`. A part of the input that is
+//! no record (a broken JSON array, an unreadable CSV header) is counted as
+//! a rejection too.
+//!
+//! Memory does not grow with the number of people, except for the set of
+//! keys seen: CSV and JSON Lines are read a record at a time; a JSON array
+//! or SCIM `ListResponse` is read whole, then checked a record at a time.
+//!
+//! # Formats
+//!
+//! [`Format`] is chosen explicitly (also by name: `json`, `jsonl`, `csv`,
+//! `scim`) or detected by [`Format::detect`] from the file name (`.csv`,
+//! `.json`, `.jsonl`/`.ndjson`, `.scim.json`) and content (JSON that
+//! mentions `urn:ietf:params:scim:` is SCIM). A UTF-8 byte-order mark is
+//! skipped in every format.
+//!
+//! - **CSV**: a header row, then one record per row (RFC 4180 quoting, so
+//!   a quoted cell may hold the delimiter or a line break; the record's line
+//!   is where it starts). Cells are trimmed; an empty cell is absent; a row
+//!   of empty cells is skipped; a row with another number of cells than the
+//!   header is rejected. Cells are text, converted to the attribute's kind:
+//!   numbers (`7`, `7.5`), flags by their spellings, dates by
+//!   `date-format`, lists split at `list-separator` (items trimmed, empty
+//!   items dropped). A column of a name the schema does not declare is
+//!   kept as text (the record then warns of an unknown field). Two columns
+//!   that give the same attribute make the header unreadable: reading stops.
+//! - **JSON**: an array of objects (or one object), each a record keyed by
+//!   field name. JSON types are kept (the schema check is strict); the
+//!   mapping renames fields and applies `[values]` spellings.
+//! - **JSON Lines**: one object per line, blank lines skipped. A `json`
+//!   input whose first line is a whole JSON value is read this way too.
+//! - **SCIM 2.0** Users (RFC 7643): a `ListResponse` (its `Resources`), an
+//!   array of Users, one User, or JSON Lines of Users (or of
+//!   `ListResponse`s). The fields below are read, by default into the
+//!   attribute shown, but only when the schema declares it; the mapping's
+//!   `[columns]` overrides a default by the field's name (`"enterprise.department"
+//!   = "org_unit"`, or `""` to drop it). Other members are ignored.
+//!
+//!   | SCIM field (mapping name) | read from | default attribute |
+//!   | --- | --- | --- |
+//!   | `userName` | `userName` | `user_name` |
+//!   | `active` | `active` (true/false) | `active` |
+//!   | `userType` | `userType` | `employment` |
+//!   | `title` | `title` | `title` |
+//!   | `displayName` | `displayName` | `display_name` |
+//!   | `emails.primary` | `value` of the `emails` entry with `primary: true`, else of the first | `email` |
+//!   | `name.givenName` | `name.givenName` | `given_name` |
+//!   | `name.familyName` | `name.familyName` | `family_name` |
+//!   | `enterprise.employeeNumber` | enterprise extension `employeeNumber` | `employee_id` |
+//!   | `enterprise.costCenter` | enterprise `costCenter` | `cost_center` |
+//!   | `enterprise.organization` | enterprise `organization` | `organization` |
+//!   | `enterprise.division` | enterprise `division` | `division` |
+//!   | `enterprise.department` | enterprise `department` | `department` |
+//!   | `enterprise.manager` | enterprise `manager.value` (the manager's id) | `manager_id` |
+//!
+//!   The enterprise extension is the member
+//!   `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`.
+//!   `active: false` says nothing about a status attribute unless the
+//!   mapping says so: map `active` to the status attribute and spell the
+//!   booleans, e.g. `[columns] active = "status"` with
+//!   `[values.status] true = "active"` and `false = "terminated"`.
+//!
+//! # The mapping
+//!
+//! A [`Mapping`] (TOML, see its documentation) renames columns
+//! (`[columns]`), spells values (`[values.<attribute>]`), and sets the list
+//! separator, date format, CSV delimiter and spellings of flags. Columns it
+//! does not name pass through under their own name. [`Mapping::check`]
+//! checks its `[values]` tables against a schema.
+
+mod convert;
+mod format;
+mod json_doc;
+mod mapping;
+mod reader;
+pub mod scim;
+
+pub use format::{Format, UnknownFormat};
+pub use mapping::{
+    Mapping, MappingError, DEFAULT_DATE_FORMAT, DEFAULT_FALSE, DEFAULT_LIST_SEPARATOR, DEFAULT_TRUE,
+};
+pub use reader::{read, HrReader, ReadError, Record, RecordKey, RejectReason, Rejected, Summary};
+
+/// The closest of `candidates` to `name`, by the evaluator's rules for "did
+/// you mean".
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    grantline_eval::suggest(name, candidates).into_iter().next()
+}

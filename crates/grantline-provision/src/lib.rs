@@ -1,0 +1,304 @@
+//! Joiner/mover/leaver plans: the exact grant, revoke and approval actions
+//! that take one person from what the policies gave them in one HR state to
+//! what they give in the next.
+//!
+//! A person's *state* is their identity (or their absence from the HR data)
+//! at an instant. [`plan_person`] evaluates both states and compares:
+//!
+//! - an entitlement granted now and not held before: `grant`, effective at
+//!   the later instant;
+//! - one that opens later (a future start date, a window from a date):
+//!   `grant`, effective when it opens;
+//! - one pending approval now and neither held nor pending before:
+//!   `request-approval`;
+//! - one held before and not granted now (or a person missing from the later
+//!   data, which loses everything): `revoke`, effective at the later instant;
+//! - one granted now until a known instant (a termination at end of day, an
+//!   expiring window): `revoke`, effective at that instant.
+//!
+//! Each action carries the rules behind it and the trigger: the attribute
+//! changes between the two states, the person joining or leaving the data,
+//! or only the passing of time.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use grantline_eval::{Decision, Evaluator, GrantStatus, Identity};
+use serde::Serialize;
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    Grant,
+    Revoke,
+    RequestApproval,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Grant => "grant",
+            ActionKind::Revoke => "revoke",
+            ActionKind::RequestApproval => "request-approval",
+        }
+    }
+}
+
+/// One attribute that differs between the two states.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeChange {
+    pub attribute: String,
+    /// The value before, as identity JSON; `None`: absent.
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Why the person's access changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Trigger {
+    /// The person is in the later data and not in the earlier.
+    Joined,
+    /// The person is missing from the later data: they lose everything.
+    Left,
+    /// These attributes changed.
+    Changed { changes: Vec<AttributeChange> },
+    /// Nothing about the person changed: a date passed (a window opened or
+    /// closed, an end date went by).
+    Time,
+}
+
+/// One action of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    /// The person's key (the value of the schema's `key` attribute).
+    pub person: String,
+    pub action: ActionKind,
+    pub entitlement: String,
+    /// When the action takes effect.
+    pub effective: DateTime<Utc>,
+    /// The rules behind it: for a grant or a request, the rules that grant
+    /// it; for a revoke, the rules that granted it before (none when it is
+    /// scheduled at the end of a window: then the rules that grant it now).
+    pub rules: Vec<String>,
+    /// For a request: the groups that approve.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvers: Vec<String>,
+    pub trigger: Trigger,
+}
+
+/// One side of a comparison: a person's identity (or absence) at an instant.
+#[derive(Debug, Clone, Copy)]
+pub struct State<'a> {
+    pub identity: Option<&'a Identity>,
+    pub at: DateTime<Utc>,
+}
+
+/// The entitlements granted (not pending) in a decision.
+pub fn held(decision: &Decision) -> BTreeSet<String> {
+    decision
+        .entitlements
+        .iter()
+        .filter(|e| e.status == GrantStatus::Granted)
+        .map(|e| e.entitlement.to_string())
+        .collect()
+}
+
+fn identity_json(identity: &Identity) -> BTreeMap<String, serde_json::Value> {
+    identity
+        .iter()
+        .map(|(name, value)| {
+            let json = match value {
+                grantline_eval::AttributeValue::Text(text) => serde_json::json!(text),
+                grantline_eval::AttributeValue::Flag(flag) => serde_json::json!(flag),
+                grantline_eval::AttributeValue::Number(number) => serde_json::json!(number),
+                grantline_eval::AttributeValue::Date(date) => {
+                    serde_json::json!(date.format("%Y-%m-%d").to_string())
+                }
+                grantline_eval::AttributeValue::List(items) => serde_json::json!(items),
+            };
+            (name.to_string(), json)
+        })
+        .collect()
+}
+
+/// The trigger of a change between two states.
+pub fn trigger(before: Option<&Identity>, after: Option<&Identity>) -> Trigger {
+    match (before, after) {
+        (None, _) => Trigger::Joined,
+        (Some(_), None) => Trigger::Left,
+        (Some(before), Some(after)) => {
+            let before = identity_json(before);
+            let after = identity_json(after);
+            let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+            let changes: Vec<AttributeChange> = names
+                .into_iter()
+                .filter(|name| before.get(*name) != after.get(*name))
+                .map(|name| AttributeChange {
+                    attribute: name.clone(),
+                    before: before.get(name).cloned(),
+                    after: after.get(name).cloned(),
+                })
+                .collect();
+            if changes.is_empty() {
+                Trigger::Time
+            } else {
+                Trigger::Changed { changes }
+            }
+        }
+    }
+}
+
+fn rules_of(decision: &Decision, entitlement: &str) -> Vec<String> {
+    decision
+        .entitlement(entitlement)
+        .map(|e| e.reasons.iter().map(|r| r.rule.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The actions that take `person` from `before` to `after`, sorted by
+/// effective time, then entitlement, then action.
+pub fn plan_person(
+    evaluator: &Evaluator,
+    person: &str,
+    before: State<'_>,
+    after: State<'_>,
+) -> Vec<Action> {
+    let decision_before = before.identity.map(|i| evaluator.evaluate(i, before.at));
+    let decision_after = after.identity.map(|i| evaluator.evaluate(i, after.at));
+    let held_before = decision_before.as_ref().map(held).unwrap_or_default();
+    let pending_before: BTreeSet<String> = decision_before
+        .iter()
+        .flat_map(|d| d.entitlements.iter())
+        .filter(|e| e.status == GrantStatus::PendingApproval)
+        .map(|e| e.entitlement.to_string())
+        .collect();
+    let trigger = trigger(before.identity, after.identity);
+    let action = |kind, entitlement: &str, effective, rules, approvers| Action {
+        person: person.to_string(),
+        action: kind,
+        entitlement: entitlement.to_string(),
+        effective,
+        rules,
+        approvers,
+        trigger: trigger.clone(),
+    };
+    let mut actions = Vec::new();
+    let now = after.at;
+    let empty = Decision {
+        at: now,
+        entitlements: Vec::new(),
+        denied: Vec::new(),
+        upcoming: Vec::new(),
+        conflicts: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let after_decision = decision_after.as_ref().unwrap_or(&empty);
+    let held_after = held(after_decision);
+
+    for granted in &after_decision.entitlements {
+        let name = &*granted.entitlement;
+        let rules = rules_of(after_decision, name);
+        match granted.status {
+            GrantStatus::Granted => {
+                if !held_before.contains(name) {
+                    actions.push(action(
+                        ActionKind::Grant,
+                        name,
+                        now,
+                        rules.clone(),
+                        Vec::new(),
+                    ));
+                }
+                // Granted until a known instant: revoked then.
+                if let Some(until) = granted.valid_until {
+                    actions.push(action(ActionKind::Revoke, name, until, rules, Vec::new()));
+                }
+            }
+            GrantStatus::PendingApproval => {
+                if !held_before.contains(name) && !pending_before.contains(name) {
+                    actions.push(action(
+                        ActionKind::RequestApproval,
+                        name,
+                        now,
+                        rules,
+                        granted.approvers.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    // Grants that open later, once per entitlement, at the earliest opening.
+    let mut opening: BTreeMap<&str, (DateTime<Utc>, Vec<String>)> = BTreeMap::new();
+    for upcoming in &after_decision.upcoming {
+        let name = &*upcoming.entitlement;
+        if held_after.contains(name) {
+            continue;
+        }
+        let entry = opening
+            .entry(name)
+            .or_insert_with(|| (upcoming.opens_at, Vec::new()));
+        if upcoming.opens_at < entry.0 {
+            *entry = (upcoming.opens_at, Vec::new());
+        }
+        if upcoming.opens_at == entry.0 {
+            entry.1.push(upcoming.rule.to_string());
+        }
+    }
+    for (name, (opens_at, rules)) in opening {
+        actions.push(action(ActionKind::Grant, name, opens_at, rules, Vec::new()));
+    }
+    for name in held_before.difference(&held_after) {
+        let rules = decision_before
+            .as_ref()
+            .map(|d| rules_of(d, name))
+            .unwrap_or_default();
+        actions.push(action(ActionKind::Revoke, name, now, rules, Vec::new()));
+    }
+    actions.sort_by(|a, b| {
+        (a.effective, &a.entitlement, a.action).cmp(&(b.effective, &b.entitlement, b.action))
+    });
+    actions
+}
+
+/// The counts of a plan, for its summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub grants: usize,
+    pub revokes: usize,
+    pub approvals: usize,
+}
+
+impl Totals {
+    pub fn of(actions: &[Action]) -> Totals {
+        let mut totals = Totals::default();
+        for action in actions {
+            match action.action {
+                ActionKind::Grant => totals.grants += 1,
+                ActionKind::Revoke => totals.revokes += 1,
+                ActionKind::RequestApproval => totals.approvals += 1,
+            }
+        }
+        totals
+    }
+}
+
+/// Applies the actions effective at or before `at` to a set of held
+/// entitlements (grants add, revokes remove; requests change nothing until
+/// approved).
+pub fn apply(held: &BTreeSet<String>, actions: &[Action], at: DateTime<Utc>) -> BTreeSet<String> {
+    let mut result = held.clone();
+    for action in actions.iter().filter(|a| a.effective <= at) {
+        match action.action {
+            ActionKind::Grant => {
+                result.insert(action.entitlement.clone());
+            }
+            ActionKind::Revoke => {
+                result.remove(&action.entitlement);
+            }
+            ActionKind::RequestApproval => {}
+        }
+    }
+    result
+}
