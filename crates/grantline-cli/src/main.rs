@@ -14,6 +14,7 @@ mod at;
 mod fmt_command;
 mod gen_command;
 mod lint_command;
+mod plan_command;
 mod records;
 mod repl;
 mod test_command;
@@ -91,6 +92,16 @@ enum Command {
         override_usage = "grantline lint [POLICIES] [--people FILE] [--at WHEN] [--format text|json|sarif] [--select CODES] [--ignore CODES] [--config FILE]\n       grantline lint --list\n       grantline lint --explain CODE"
     )]
     Lint(lint_command::LintArgs),
+    /// The grant, revoke and approval actions between two HR exports (or
+    /// one export at two instants), each with its reason and effective time.
+    ///
+    /// Exit status: 0 success, 1 some records of the exports were rejected
+    /// (reported on standard error; the plan covers the others), 2 policy
+    /// or usage errors.
+    #[command(
+        override_usage = "grantline plan [POLICIES] --before FILE --after FILE [--at WHEN] [--mapping FILE] [--format text|jsonl]\n       grantline plan [POLICIES] --before FILE --from WHEN [--at WHEN] [--mapping FILE] [--format text|jsonl]"
+    )]
+    Plan(plan_command::PlanArgs),
     /// Explain why one entitlement is or is not granted to an identity.
     #[command(override_usage = "grantline explain [POLICIES] --identity <FILE> <ENTITLEMENT>")]
     Explain {
@@ -182,6 +193,7 @@ fn main() -> ExitCode {
         Command::Repl { policies } => repl::run(policies.as_deref()),
         Command::Gen(args) => gen_command::run(&args),
         Command::Lint(args) => lint_command::run(&args),
+        Command::Plan(args) => plan_command::run(&args),
         Command::Explain {
             arguments,
             ir,

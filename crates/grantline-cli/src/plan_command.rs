@@ -1,0 +1,289 @@
+//! `grantline plan`: the grant, revoke and approval actions that take every
+//! person from one HR state to the next. See `grantline_provision`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use clap::ValueEnum;
+use grantline_eval::{Evaluator, Identity};
+use grantline_hr::{Format, Mapping};
+use grantline_provision::{plan_person, Action, State, Totals, Trigger};
+
+use crate::at::{self, When};
+use crate::{write_out, Failure};
+
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// Policy folder or file.
+    #[arg(default_value = "policies")]
+    policies: PathBuf,
+    /// The earlier HR export (CSV, JSON, JSON Lines or SCIM).
+    #[arg(long, value_name = "FILE")]
+    before: PathBuf,
+    /// The later HR export. Without it, `--before` is compared with itself
+    /// at `--from` and at `--at` (dates passing: start and end dates,
+    /// windows).
+    #[arg(long, value_name = "FILE")]
+    after: Option<PathBuf>,
+    /// The instant of the later state (of both states with two files):
+    /// `now`, a date, a local date-time or RFC 3339, as for `eval`.
+    #[arg(long, value_name = "WHEN", default_value = "now", value_parser = at::parse)]
+    at: When,
+    /// With one file: the instant of the earlier state.
+    #[arg(long, value_name = "WHEN", value_parser = at::parse)]
+    from: Option<When>,
+    /// How the exports' columns and spellings map to the schema (TOML).
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlanFormat {
+    /// A table of the actions and a summary line.
+    Text,
+    /// One JSON object per action.
+    Jsonl,
+}
+
+/// The people of one export, by key, and the records it rejected.
+struct Export {
+    people: BTreeMap<String, Identity>,
+    rejected: usize,
+}
+
+pub fn run(args: &PlanArgs) -> Result<(), Failure> {
+    if args.after.is_none() && args.from.is_none() {
+        return Err(Failure::Usage(
+            "give the later export with --after FILE, or the earlier instant with --from WHEN"
+                .to_string(),
+        ));
+    }
+    let sources = grantline_compiler::load_path(&args.policies)
+        .map_err(|error| Failure::Policy(vec![error.to_diagnostic()]))?;
+    let compiled = grantline_compiler::compile(&sources);
+    let Some(policy) = compiled.policy else {
+        return Err(Failure::Policy(compiled.diagnostics));
+    };
+    let evaluator = Evaluator::new(policy).map_err(|error| {
+        Failure::Input(format!(
+            "{}: the compiled policies are inconsistent: {error}",
+            args.policies.display()
+        ))
+    })?;
+    let Some(key) = evaluator.policy().key_attribute().map(|a| a.name.clone()) else {
+        return Err(Failure::Usage(format!(
+            "the schema of {} has no key attribute: mark the attribute that identifies a person, e.g. `attribute employee_id: key text`",
+            args.policies.display()
+        )));
+    };
+    let mapping = match &args.mapping {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
+            Mapping::parse(&file.display().to_string(), &text)
+                .map_err(|e| Failure::Input(e.to_string()))?
+        }
+        None => Mapping::default(),
+    };
+
+    let now = args.at.resolve_in(evaluator.timezone());
+    let earlier = match args.from {
+        Some(from) => from.resolve_in(evaluator.timezone()),
+        None => now,
+    };
+    let before = read_export(&evaluator, &args.before, &mapping, &key)?;
+    let after = match &args.after {
+        Some(file) => Some(read_export(&evaluator, file, &mapping, &key)?),
+        None => None,
+    };
+    let after_people = after.as_ref().map_or(&before.people, |a| &a.people);
+    let rejected = before.rejected + after.as_ref().map_or(0, |a| a.rejected);
+
+    let mut actions: Vec<Action> = Vec::new();
+    let keys: std::collections::BTreeSet<&String> =
+        before.people.keys().chain(after_people.keys()).collect();
+    for person in keys {
+        actions.extend(plan_person(
+            &evaluator,
+            person,
+            State {
+                identity: before.people.get(person),
+                at: earlier,
+            },
+            State {
+                identity: after_people.get(person),
+                at: now,
+            },
+        ));
+    }
+    actions.sort_by(|a, b| {
+        (a.effective, &a.person, &a.entitlement, a.action).cmp(&(
+            b.effective,
+            &b.person,
+            &b.entitlement,
+            b.action,
+        ))
+    });
+
+    let mut out = std::io::stdout().lock();
+    let text = match args.format {
+        PlanFormat::Text => table(&actions, rejected, now),
+        PlanFormat::Jsonl => {
+            let mut text = String::new();
+            for action in &actions {
+                let line = serde_json::to_string(action)
+                    .map_err(|e| Failure::Input(format!("cannot write an action: {e}")))?;
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        }
+    };
+    write_out(&mut out, &text)?;
+    if rejected > 0 {
+        // The plan covers the records that could be read; the others are
+        // on standard error and need fixing in the HR data.
+        return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+/// Reads one export, reporting every rejected record on standard error.
+fn read_export(
+    evaluator: &Evaluator,
+    file: &Path,
+    mapping: &Mapping,
+    key: &str,
+) -> Result<Export, Failure> {
+    let opened = std::fs::File::open(file)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
+    let mut input = BufReader::new(opened);
+    let format = Format::detect(file, &mut input)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
+    let name = file.display().to_string();
+    let mut reader = grantline_hr::read(evaluator, input, &name, format, mapping, Some(key))
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut people = BTreeMap::new();
+    let mut rejected = 0;
+    for record in reader.by_ref() {
+        match record {
+            Ok(record) => {
+                let Some(person) = record.key.map(|k| k.value) else {
+                    continue;
+                };
+                people.insert(person, record.identity);
+            }
+            Err(rejection) => {
+                rejected += 1;
+                eprintln!("error: {rejection}");
+            }
+        }
+    }
+    let summary = reader.summary();
+    if summary.rejected > 0 {
+        eprintln!(
+            "{name}: {} records read, {} rejected",
+            summary.read, summary.rejected
+        );
+    }
+    Ok(Export { people, rejected })
+}
+
+fn describe(trigger: &Trigger) -> String {
+    match trigger {
+        Trigger::Joined => "joined".to_string(),
+        Trigger::Left => "left the HR data".to_string(),
+        Trigger::Time => "a date passed".to_string(),
+        Trigger::Changed { changes } => changes
+            .iter()
+            .map(|c| {
+                let show = |v: &Option<serde_json::Value>| match v {
+                    None => "(none)".to_string(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                };
+                format!("{} {} → {}", c.attribute, show(&c.before), show(&c.after))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn table(actions: &[Action], rejected: usize, now: DateTime<Utc>) -> String {
+    let mut text = String::new();
+    let rows: Vec<[String; 5]> = actions
+        .iter()
+        .map(|a| {
+            let when = if a.effective <= now {
+                "now".to_string()
+            } else {
+                a.effective.format("%Y-%m-%d %H:%M").to_string()
+            };
+            let mut reason = describe(&a.trigger);
+            if !a.rules.is_empty() {
+                let _ = write!(reason, "; rule {}", a.rules.join(", "));
+            }
+            if !a.approvers.is_empty() {
+                let _ = write!(reason, "; approval by {}", a.approvers.join(", "));
+            }
+            [
+                when,
+                a.action.as_str().to_string(),
+                a.person.clone(),
+                a.entitlement.clone(),
+                reason,
+            ]
+        })
+        .collect();
+    let header = ["WHEN", "ACTION", "PERSON", "ENTITLEMENT", "REASON"];
+    let width = |column: usize| {
+        rows.iter()
+            .filter_map(|r| r.get(column).map(String::as_str))
+            .chain(header.get(column).copied())
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    if !rows.is_empty() {
+        let widths: Vec<usize> = (0..4).map(width).collect();
+        let line = |cells: [&str; 5]| {
+            let mut line = String::new();
+            for (i, cell) in cells.iter().enumerate() {
+                match widths.get(i) {
+                    Some(w) => {
+                        let _ = write!(line, "{cell:<w$}  ");
+                    }
+                    None => line.push_str(cell),
+                }
+            }
+            line.trim_end().to_string() + "\n"
+        };
+        text.push_str(&line(header));
+        for row in &rows {
+            let [a, b, c, d, e] = row;
+            text.push_str(&line([a, b, c, d, e]));
+        }
+        text.push('\n');
+    }
+    let totals = Totals::of(actions);
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let _ = writeln!(
+        text,
+        "{}, {}, {}, {}",
+        plural(totals.grants, "grant", "grants"),
+        plural(totals.revokes, "revoke", "revokes"),
+        plural(
+            totals.approvals,
+            "approval to request",
+            "approvals to request"
+        ),
+        plural(rejected, "record rejected", "records rejected"),
+    );
+    text
+}

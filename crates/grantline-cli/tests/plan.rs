@@ -1,0 +1,96 @@
+//! `grantline plan` on the example HR exports in `policies/hr/`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::process::{Command, Output};
+
+fn grantline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grantline"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+const BEFORE: &str = "policies/hr/before.jsonl";
+const AFTER: &str = "policies/hr/after.jsonl";
+const AT: &str = "2026-12-01T09:00:00Z";
+
+#[test]
+fn the_plan_between_two_exports() {
+    let output = grantline(&[
+        "plan", "policies", "--before", BEFORE, "--after", AFTER, "--at", AT,
+    ]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn jsonl_has_one_action_per_line_with_its_reason() {
+    let output = grantline(&[
+        "plan", "policies", "--before", BEFORE, "--after", AFTER, "--at", AT, "--format", "jsonl",
+    ]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let actions: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(!actions.is_empty());
+    // Grace is missing from the later export: she loses what she held,
+    // which is nothing, as she was already terminated. Kofi leaves at the
+    // end of the day: revokes at midnight, triggered by his end date.
+    let kofi: Vec<&serde_json::Value> = actions
+        .iter()
+        .filter(|a| a["person"] == "NW-00377")
+        .collect();
+    assert!(!kofi.is_empty());
+    for action in kofi {
+        assert_eq!(action["action"], "revoke");
+        assert_eq!(action["effective"], "2026-12-02T00:00:00Z");
+        assert_eq!(action["trigger"]["kind"], "changed");
+        assert_eq!(action["trigger"]["changes"][0]["attribute"], "end_date");
+    }
+}
+
+#[test]
+fn one_export_at_two_instants_and_usage_errors() {
+    // Between two instants with the same data, only dates passing change
+    // access (a window closing, an end date going by).
+    let output = grantline(&[
+        "plan",
+        "policies",
+        "--before",
+        AFTER,
+        "--from",
+        "2026-12-01",
+        "--at",
+        "2026-12-08",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for line in text.lines() {
+        let action: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(action["trigger"]["kind"], "time", "{line}");
+    }
+    assert!(
+        text.contains("NW-00377"),
+        "Kofi's access ended with 2026-12-01"
+    );
+
+    let output = grantline(&["plan", "policies", "--before", BEFORE]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--after FILE"));
+}
