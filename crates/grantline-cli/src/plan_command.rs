@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use grantline_eval::{Evaluator, Identity};
 use grantline_hr::{Format, Mapping};
+use grantline_provision::audit::{self, AuditInput, AuditRecord};
 use grantline_provision::{plan_person, Action, State, Totals, Trigger};
 
 use crate::at::{self, When};
@@ -40,6 +41,10 @@ pub struct PlanArgs {
     mapping: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     format: PlanFormat,
+    /// Append the run to this audit log (JSON Lines; created if missing):
+    /// time, policy version, inputs and their hashes, every action.
+    #[arg(long, value_name = "FILE")]
+    audit: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -54,6 +59,8 @@ enum PlanFormat {
 struct Export {
     people: BTreeMap<String, Identity>,
     rejected: usize,
+    /// For the audit log.
+    input: AuditInput,
 }
 
 pub fn run(args: &PlanArgs) -> Result<(), Failure> {
@@ -130,6 +137,27 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
         ))
     });
 
+    if let Some(log) = &args.audit {
+        // Recorded before the plan is shown: a run whose record cannot be
+        // written reports that, and shows nothing to act on.
+        let mut inputs = vec![before.input.clone()];
+        inputs.extend(after.as_ref().map(|a| a.input.clone()));
+        let record = AuditRecord {
+            run_at: Utc::now(),
+            command: "plan",
+            policy_version: audit::sha256(evaluator.policy().to_json().as_bytes()),
+            inputs,
+            at: now,
+            actions: &actions,
+        };
+        audit::append(log, &record).map_err(|e| {
+            Failure::Input(format!(
+                "cannot append to the audit log {}: {e}",
+                log.display()
+            ))
+        })?;
+    }
+
     let mut out = std::io::stdout().lock();
     let text = match args.format {
         PlanFormat::Text => table(&actions, rejected, now),
@@ -191,7 +219,19 @@ fn read_export(
             summary.read, summary.rejected
         );
     }
-    Ok(Export { people, rejected })
+    let sha256 = audit::sha256_file(file)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
+    Ok(Export {
+        people,
+        rejected,
+        input: AuditInput {
+            file: name,
+            sha256,
+            read: summary.read,
+            accepted: summary.accepted,
+            rejected: summary.rejected,
+        },
+    })
 }
 
 fn describe(trigger: &Trigger) -> String {

@@ -94,3 +94,50 @@ fn one_export_at_two_instants_and_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--after FILE"));
 }
+
+#[test]
+fn each_run_appends_one_audit_record() {
+    let log =
+        std::env::temp_dir().join(format!("grantline-plan-audit-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    for _ in 0..2 {
+        let output = grantline(&[
+            "plan",
+            "policies",
+            "--before",
+            BEFORE,
+            "--after",
+            AFTER,
+            "--at",
+            AT,
+            "--format",
+            "jsonl",
+            "--audit",
+            log.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0));
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    let record = &records[1];
+    assert_eq!(record["command"], "plan");
+    assert_eq!(record["at"], AT);
+    assert!(record["policy_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    assert_eq!(record["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(record["inputs"][1]["file"], AFTER);
+    assert_eq!(record["inputs"][1]["rejected"], 0);
+    assert_eq!(records[0]["policy_version"], record["policy_version"]);
+    assert_eq!(
+        record["actions"].as_array().unwrap().len(),
+        42 + 18,
+        "every action of the plan"
+    );
+    let _ = std::fs::remove_file(log);
+}

@@ -20,6 +20,8 @@
 //! changes between the two states, the person joining or leaving the data,
 //! or only the passing of time.
 
+pub mod audit;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
