@@ -141,3 +141,32 @@ fn each_run_appends_one_audit_record() {
     );
     let _ = std::fs::remove_file(log);
 }
+
+#[test]
+fn a_workday_csv_export_with_a_mapping_gives_the_same_plan() {
+    // The same people as the JSON Lines exports, as Workday writes them:
+    // other column names, `FT`/`CW`, `Y`/`N`, US dates, groups joined by `;`.
+    let plan = |args: &[&str]| {
+        let mut all = vec!["plan", "policies", "--at", AT, "--format", "jsonl"];
+        all.extend_from_slice(args);
+        let output = grantline(&all);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let csv = plan(&[
+        "--before",
+        "policies/hr/workday-2026-11-30.csv",
+        "--after",
+        "policies/hr/workday-2026-12-01.csv",
+        "--mapping",
+        "policies/hr/workday-mapping.toml",
+    ]);
+    let json = plan(&["--before", BEFORE, "--after", AFTER]);
+    assert!(!csv.is_empty());
+    assert_eq!(csv, json);
+}
