@@ -302,3 +302,138 @@ proptest! {
         prop_assert_eq!(apply(&held_before, &actions, later), held_after(later));
     }
 }
+
+/// The plans of several people between two exports, by key.
+fn plan_all(
+    before: &[serde_json::Value],
+    after: &[serde_json::Value],
+    from: &str,
+    to: &str,
+) -> Vec<Action> {
+    let evaluator = evaluator();
+    let index = |people: &[serde_json::Value]| -> std::collections::BTreeMap<String, Identity> {
+        people
+            .iter()
+            .map(|v| {
+                (
+                    v["employee_id"].as_str().unwrap().to_string(),
+                    person(&evaluator, v.clone()),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (index(before), index(after));
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .flat_map(|key| {
+            plan_person(
+                &evaluator,
+                key,
+                State {
+                    identity: before.get(key),
+                    at: at(from),
+                },
+                State {
+                    identity: after.get(key),
+                    at: at(to),
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_rehire_with_a_new_employee_id_is_a_leaver_and_a_joiner() {
+    let old = with(
+        base(),
+        json!({"email": "sam@northwind.example", "status": "terminated"}),
+    );
+    let new = with(
+        base(),
+        json!({"employee_id": "NW-2", "email": "sam@northwind.example", "start_date": "2026-11-30"}),
+    );
+    // Before: the old record, terminated (holds nothing). After: only the
+    // new one. Nothing carries over from the old id; the new one joins.
+    let actions = plan_all(
+        &[old],
+        &[new],
+        "2026-12-01T09:00:00Z",
+        "2026-12-01T09:00:00Z",
+    );
+    assert!(actions.iter().all(|a| a.person == "NW-2"), "{actions:?}");
+    assert!(actions
+        .iter()
+        .all(|a| a.action == ActionKind::Grant && a.trigger == Trigger::Joined));
+    assert_eq!(actions.len(), 2, "slack and crm");
+}
+
+#[test]
+fn a_name_change_changes_no_access() {
+    let before = with(base(), json!({"email": "jo.smith@northwind.example"}));
+    let after = with(base(), json!({"email": "jo.jones@northwind.example"}));
+    assert!(plan(Some(before), Some(after), "2026-12-01T09:00:00Z").is_empty());
+}
+
+#[test]
+fn several_changes_in_one_day_give_one_set_of_actions() {
+    // Moves to Finance in DE and becomes a manager, all in one record.
+    let after = with(
+        base(),
+        json!({"department": "Finance", "country": "DE", "manager": true}),
+    );
+    let actions = plan(Some(base()), Some(after), "2026-12-01T09:00:00Z");
+    assert_eq!(summary(&actions), ["revoke crm at 2026-12-01 09:00"]);
+    let Trigger::Changed { changes } = &actions[0].trigger else {
+        panic!("{:?}", actions[0].trigger);
+    };
+    assert_eq!(changes.len(), 3);
+}
+
+#[test]
+fn a_backdated_termination_revokes_now_not_in_the_past() {
+    // HR records on 2026-12-01 that the last day was 2026-11-27.
+    let after = with(base(), json!({"end_date": "2026-11-27"}));
+    let actions = plan(Some(base()), Some(after), "2026-12-01T09:00:00Z");
+    assert_eq!(
+        summary(&actions),
+        [
+            "revoke crm at 2026-12-01 09:00",
+            "revoke slack at 2026-12-01 09:00"
+        ]
+    );
+}
+
+#[test]
+fn a_contractor_whose_end_date_passes_loses_access_with_no_change_in_the_data() {
+    let contractor = with(
+        base(),
+        json!({"employment": "contractor", "end_date": "2026-12-03"}),
+    );
+    let actions = plan_all(
+        std::slice::from_ref(&contractor),
+        std::slice::from_ref(&contractor),
+        "2026-12-01T09:00:00Z",
+        "2026-12-05T09:00:00Z",
+    );
+    assert_eq!(
+        summary(&actions),
+        [
+            "revoke crm at 2026-12-05 09:00",
+            "revoke slack at 2026-12-05 09:00"
+        ]
+    );
+    assert!(actions.iter().all(|a| a.trigger == Trigger::Time));
+}
+
+#[test]
+fn a_person_on_leave_who_returns_gets_access_back() {
+    let on_leave = with(base(), json!({"status": "on-leave"}));
+    let actions = plan(Some(on_leave), Some(base()), "2026-12-01T09:00:00Z");
+    assert_eq!(
+        summary(&actions),
+        [
+            "grant crm at 2026-12-01 09:00",
+            "grant slack at 2026-12-01 09:00"
+        ]
+    );
+}
