@@ -19,7 +19,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use grantline_benches::{at, everyone_records, example_engine};
 use grantline_eval::{Evaluator, Identity};
-use grantline_provision::{plan_person, State};
+use grantline_provision::{plan, Person};
 use serde_json::{json, Value};
 
 const PEOPLE: usize = 100_000;
@@ -129,26 +129,18 @@ fn batch(c: &mut Criterion) {
             })
         })
     });
-    group.bench_function("plan-100000-people", |b| {
-        b.iter(|| {
-            let mut actions = 0;
-            for (n, key) in population.keys.iter().enumerate() {
-                actions += plan_person(
-                    &population.evaluator,
-                    key,
-                    State {
-                        identity: population.before.get(n),
-                        at,
-                    },
-                    State {
-                        identity: population.after[n].as_ref(),
-                        at,
-                    },
-                )
-                .len();
-            }
-            actions
+    let people: Vec<Person<'_>> = population
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(n, key)| Person {
+            key,
+            before: population.before.get(n),
+            after: population.after[n].as_ref(),
         })
+        .collect();
+    group.bench_function("plan-100000-people", |b| {
+        b.iter(|| plan(&population.evaluator, &people, at, at).len())
     });
     group.finish();
 }

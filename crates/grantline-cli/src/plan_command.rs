@@ -11,7 +11,7 @@ use clap::ValueEnum;
 use grantline_eval::{Evaluator, Identity};
 use grantline_hr::{Format, Mapping};
 use grantline_provision::audit::{self, AuditInput, AuditRecord};
-use grantline_provision::{plan_person, Action, State, Totals, Trigger};
+use grantline_provision::{plan, Action, Person, Totals, Trigger};
 
 use crate::at::{self, When};
 use crate::{write_out, Failure};
@@ -111,31 +111,17 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     let after_people = after.as_ref().map_or(&before.people, |a| &a.people);
     let rejected = before.rejected + after.as_ref().map_or(0, |a| a.rejected);
 
-    let mut actions: Vec<Action> = Vec::new();
     let keys: std::collections::BTreeSet<&String> =
         before.people.keys().chain(after_people.keys()).collect();
-    for person in keys {
-        actions.extend(plan_person(
-            &evaluator,
-            person,
-            State {
-                identity: before.people.get(person),
-                at: earlier,
-            },
-            State {
-                identity: after_people.get(person),
-                at: now,
-            },
-        ));
-    }
-    actions.sort_by(|a, b| {
-        (a.effective, &a.person, &a.entitlement, a.action).cmp(&(
-            b.effective,
-            &b.person,
-            &b.entitlement,
-            b.action,
-        ))
-    });
+    let people: Vec<Person<'_>> = keys
+        .into_iter()
+        .map(|key| Person {
+            key,
+            before: before.people.get(key),
+            after: after_people.get(key),
+        })
+        .collect();
+    let actions = plan(&evaluator, &people, earlier, now);
 
     if let Some(log) = &args.audit {
         // Recorded before the plan is shown: a run whose record cannot be

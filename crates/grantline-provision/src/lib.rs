@@ -264,6 +264,65 @@ pub fn plan_person(
     actions
 }
 
+/// One person of a plan: their key and their identity in the earlier and
+/// the later state (`None`: not in that state's data).
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub key: &'a str,
+    pub before: Option<&'a Identity>,
+    pub after: Option<&'a Identity>,
+}
+
+/// The actions of every person, evaluated on every core: the earlier
+/// states at `from`, the later ones at `to`. Sorted by effective time,
+/// person, entitlement and action.
+pub fn plan(
+    evaluator: &Evaluator,
+    people: &[Person<'_>],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Action> {
+    let one = |person: &Person<'_>| {
+        plan_person(
+            evaluator,
+            person.key,
+            State {
+                identity: person.before,
+                at: from,
+            },
+            State {
+                identity: person.after,
+                at: to,
+            },
+        )
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = people.len().div_ceil(workers).max(1);
+    let mut actions: Vec<Action> = std::thread::scope(|scope| {
+        let handles: Vec<_> = people
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().flat_map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(part) => part,
+                // Evaluation does not panic; if it did, say so.
+                Err(payload) => std::panic::resume_unwind(payload),
+            })
+            .collect()
+    });
+    actions.sort_by(|a, b| {
+        (a.effective, &a.person, &a.entitlement, a.action).cmp(&(
+            b.effective,
+            &b.person,
+            &b.entitlement,
+            b.action,
+        ))
+    });
+    actions
+}
+
 /// The counts of a plan, for its summary line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {

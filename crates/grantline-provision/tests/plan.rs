@@ -437,3 +437,76 @@ fn a_person_on_leave_who_returns_gets_access_back() {
         ]
     );
 }
+
+const DEPARTMENTS: [&str; 3] = ["Sales", "Engineering", "Finance"];
+
+#[test]
+fn the_plan_of_many_people_is_each_persons_plan_in_order() {
+    let evaluator = evaluator();
+    let values: Vec<serde_json::Value> = (0..50)
+        .map(|n| {
+            with(
+                base(),
+                json!({"employee_id": format!("NW-{n:03}"),
+                       "department": DEPARTMENTS[n % 3]}),
+            )
+        })
+        .collect();
+    let before: Vec<Identity> = values
+        .iter()
+        .map(|v| person(&evaluator, v.clone()))
+        .collect();
+    let after: Vec<Identity> = values
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            let status = if n % 7 == 0 { "terminated" } else { "active" };
+            person(
+                &evaluator,
+                with(v.clone(), json!({"manager": n % 2 == 0, "status": status})),
+            )
+        })
+        .collect();
+    let keys: Vec<String> = values
+        .iter()
+        .map(|v| v["employee_id"].as_str().unwrap().to_string())
+        .collect();
+    let people: Vec<grantline_provision::Person<'_>> = keys
+        .iter()
+        .enumerate()
+        .map(|(n, key)| grantline_provision::Person {
+            key,
+            before: before.get(n),
+            after: after.get(n),
+        })
+        .collect();
+    let now = at("2026-12-01T09:00:00Z");
+    let all = grantline_provision::plan(&evaluator, &people, now, now);
+    let mut one_by_one: Vec<Action> = people
+        .iter()
+        .flat_map(|p| {
+            plan_person(
+                &evaluator,
+                p.key,
+                State {
+                    identity: p.before,
+                    at: now,
+                },
+                State {
+                    identity: p.after,
+                    at: now,
+                },
+            )
+        })
+        .collect();
+    one_by_one.sort_by(|a, b| {
+        (a.effective, &a.person, &a.entitlement, a.action).cmp(&(
+            b.effective,
+            &b.person,
+            &b.entitlement,
+            b.action,
+        ))
+    });
+    assert!(!all.is_empty());
+    assert_eq!(all, one_by_one);
+}
