@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use grantline::{Diagnostic, Engine, Identity};
 
 mod at;
+mod batch;
 mod fmt_command;
 mod gen_command;
 mod lint_command;
@@ -54,14 +55,33 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Evaluate identities: every entitlement with its reasons, window and approvals.
+    ///
+    /// With `--people`, everyone in an HR export, one JSON line each; exit
+    /// status 1 when some records were rejected (reported on standard error;
+    /// the others are evaluated).
+    #[command(
+        override_usage = "grantline eval [POLICIES | --ir FILE] --identity FILE [--at WHEN] [--format text|json]\n       grantline eval [POLICIES | --ir FILE] --people FILE [--mapping FILE] [--at WHEN] [--format jsonl]"
+    )]
     Eval {
         #[command(flatten)]
         source: PolicySource,
         /// JSON file with one identity object or an array of them.
-        #[arg(long, short = 'i')]
-        identity: PathBuf,
-        #[command(flatten)]
-        options: EvalOptions,
+        #[arg(long, short = 'i', required_unless_present = "people")]
+        identity: Option<PathBuf>,
+        /// An HR export (CSV, JSON, JSON Lines or SCIM) of the people to evaluate.
+        #[arg(long, value_name = "FILE", conflicts_with = "identity")]
+        people: Option<PathBuf>,
+        /// How the export's columns and spellings map to the schema (TOML).
+        #[arg(long, value_name = "FILE", requires = "people")]
+        mapping: Option<PathBuf>,
+        /// The instant to evaluate at: `now`, a date (its first instant in the
+        /// policy time zone), a local date-time `2026-12-01T09:00`, or RFC 3339.
+        #[arg(long, default_value = "now", value_parser = at::parse)]
+        at: When,
+        /// `text` (the default) or `json` with `--identity`; `jsonl` (the
+        /// default) with `--people`.
+        #[arg(long, value_enum)]
+        format: Option<EvalFormat>,
     },
     /// Run the `test` blocks of the policies.
     Test {
@@ -157,6 +177,14 @@ enum DiagnosticFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum EvalFormat {
+    Text,
+    Json,
+    /// One JSON object per line (with `--people`).
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Text,
     Json,
@@ -186,8 +214,31 @@ fn main() -> ExitCode {
         Command::Eval {
             source,
             identity,
-            options,
-        } => eval(&source, &identity, &options),
+            people,
+            mapping,
+            at,
+            format,
+        } => match (identity, people, format) {
+            (_, Some(people), None | Some(EvalFormat::Jsonl)) => {
+                batch::run(&source, &people, mapping.as_deref(), at)
+            }
+            (_, Some(_), Some(_)) => Err(Failure::Usage(
+                "with --people the output is JSON Lines: --format jsonl".to_string(),
+            )),
+            (Some(_), None, Some(EvalFormat::Jsonl)) => Err(Failure::Usage(
+                "--format jsonl goes with --people; with --identity use text or json".to_string(),
+            )),
+            (Some(identity), None, format) => {
+                let format = match format {
+                    Some(EvalFormat::Json) => OutputFormat::Json,
+                    _ => OutputFormat::Text,
+                };
+                eval(&source, &identity, &EvalOptions { at, format })
+            }
+            (None, None, _) => Err(Failure::Usage(
+                "give --identity FILE or --people FILE".to_string(),
+            )),
+        },
         Command::Test { policies, coverage } => test_command::run(&policies, coverage, color),
         Command::Fmt(args) => fmt_command::run(&args.paths, args.check),
         Command::Repl { policies } => repl::run(policies.as_deref()),

@@ -1,0 +1,191 @@
+//! `grantline eval --people FILE`: every person of an HR export evaluated,
+//! one JSON line each, in input order.
+//!
+//! The export is read with `grantline_hr` a chunk of records at a time; each
+//! chunk is evaluated on every core while the next one is read, then written
+//! out. Memory holds two chunks (and the reader's set of keys seen), however
+//! many people the export has.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufReader, IsTerminal};
+use std::num::NonZeroUsize;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use grantline_eval::Evaluator;
+use grantline_hr::{Format, Mapping, Record, Rejected};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::at::When;
+use crate::{json_value, load_sources, plural, write_out, Failure, PolicySource};
+
+/// Records read, evaluated and written at a time.
+const CHUNK: usize = 1024;
+
+/// Read buffer for the export.
+const READ_BUFFER: usize = 64 * 1024;
+
+type Item = Result<Record, Rejected>;
+
+/// Evaluates everyone in `people` (an HR export, read through `mapping`) at
+/// `at`. Rejected records go to standard error; the exit status is then 1,
+/// after the others have been evaluated and written.
+pub(crate) fn run(
+    source: &PolicySource,
+    people: &Path,
+    mapping: Option<&Path>,
+    at: When,
+) -> Result<(), Failure> {
+    let evaluator = load_evaluator(source)?;
+    let mapping = read_mapping(mapping)?;
+    let problems: Vec<String> = mapping
+        .check(&evaluator)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if !problems.is_empty() {
+        return Err(Failure::Input(problems.join("\nerror: ")));
+    }
+    let at = at.resolve_in(evaluator.timezone());
+    let key = evaluator
+        .policy()
+        .key_attribute()
+        .map(|attribute| attribute.name.clone());
+
+    let cannot_read = |error: std::io::Error| {
+        Failure::Input(format!("cannot read {}: {error}", people.display()))
+    };
+    let file = File::open(people).map_err(cannot_read)?;
+    let size = file.metadata().map(|m| m.len()).ok();
+    let bar = progress_bar(size);
+    let mut input = BufReader::with_capacity(READ_BUFFER, bar.wrap_read(file));
+    let format = Format::detect(people, &mut input).map_err(cannot_read)?;
+    let name = people.display().to_string();
+    let mut reader = grantline_hr::read(&evaluator, input, &name, format, &mapping, key.as_deref())
+        .map_err(|error| Failure::Input(format!("{name}: {error}")))?;
+
+    let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let evaluator = &evaluator;
+    let mut stdout = std::io::stdout().lock();
+    let mut chunk = next_chunk(&mut reader);
+    while !chunk.is_empty() {
+        // Evaluate this chunk on every core while the next one is read.
+        let (outputs, next) = std::thread::scope(|scope| {
+            let part = chunk.len().div_ceil(threads).max(1);
+            let workers: Vec<_> = chunk
+                .chunks(part)
+                .map(|records| scope.spawn(move || evaluate(evaluator, records, at)))
+                .collect();
+            let next = next_chunk(&mut reader);
+            let outputs: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+            (outputs, next)
+        });
+        for rejected in chunk.iter().filter_map(|item| item.as_ref().err()) {
+            bar.suspend(|| eprintln!("error: {rejected}"));
+        }
+        for output in outputs {
+            match output {
+                Ok(text) => write_out(&mut stdout, &text)?,
+                // The panic message is already on standard error.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        let read = reader.summary().read;
+        bar.set_message(format!("{read} record{}", plural(read)));
+        chunk = next;
+    }
+    bar.finish_and_clear();
+
+    let summary = reader.summary();
+    eprintln!(
+        "{} record{} read: {} evaluated, {} rejected",
+        summary.read,
+        plural(summary.read),
+        summary.accepted,
+        summary.rejected
+    );
+    if summary.rejected > 0 {
+        return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+/// Up to [`CHUNK`] records (accepted or rejected), in input order; empty at
+/// the end of the input.
+fn next_chunk(reader: &mut impl Iterator<Item = Item>) -> Vec<Item> {
+    reader.by_ref().take(CHUNK).collect()
+}
+
+/// One JSON line per accepted record of `records`: the person (the key's
+/// value, or the line when the record has no key), the line and the decision
+/// as `grantline eval --format json` writes it.
+fn evaluate(evaluator: &Evaluator, records: &[Item], at: DateTime<Utc>) -> String {
+    let mut text = String::new();
+    for record in records.iter().filter_map(|item| item.as_ref().ok()) {
+        let decision = json_value(&evaluator.evaluate(&record.identity, at));
+        let person = match &record.key {
+            Some(key) => serde_json::Value::String(key.value.clone()),
+            None => serde_json::Value::from(record.line),
+        };
+        let _ = writeln!(
+            text,
+            r#"{{"person":{person},"line":{},"decision":{decision}}}"#,
+            record.line
+        );
+    }
+    text
+}
+
+/// The evaluator of the policy folder or of compiled IR.
+fn load_evaluator(source: &PolicySource) -> Result<Evaluator, Failure> {
+    let (name, policy) = match &source.ir {
+        Some(ir) => {
+            let text = std::fs::read_to_string(ir).map_err(|error| {
+                Failure::Input(format!("cannot read {}: {error}", ir.display()))
+            })?;
+            let policy = grantline_ir::PolicySet::from_json(&text)
+                .map_err(|error| Failure::Input(format!("{}: {error}", ir.display())))?;
+            (ir, policy)
+        }
+        None => {
+            let sources = load_sources(&source.policies)?;
+            let compiled = grantline_compiler::compile(&sources);
+            let Some(policy) = compiled.policy else {
+                return Err(Failure::Policy(compiled.diagnostics));
+            };
+            (&source.policies, policy)
+        }
+    };
+    Evaluator::new(policy).map_err(|error| {
+        Failure::Input(format!(
+            "{}: the compiled policies are inconsistent: {error}",
+            name.display()
+        ))
+    })
+}
+
+fn read_mapping(file: Option<&Path>) -> Result<Mapping, Failure> {
+    let Some(file) = file else {
+        return Ok(Mapping::default());
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| Failure::Input(format!("cannot read {}: {error}", file.display())))?;
+    Mapping::parse(&file.display().to_string(), &text)
+        .map_err(|error| Failure::Input(error.to_string()))
+}
+
+/// Bytes of the export read, and records, on standard error when it is a
+/// terminal; nothing otherwise.
+fn progress_bar(size: Option<u64>) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(size, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
