@@ -119,7 +119,7 @@ enum Command {
     /// (reported on standard error; the plan covers the others), 2 policy
     /// or usage errors.
     #[command(
-        override_usage = "grantline plan [POLICIES] --before FILE --after FILE [--at WHEN] [--mapping FILE] [--format text|jsonl]\n       grantline plan [POLICIES] --before FILE --from WHEN [--at WHEN] [--mapping FILE] [--format text|jsonl]"
+        override_usage = "grantline plan [POLICIES] --before FILE --after FILE [--at WHEN] [--mapping FILE] [--format text|jsonl] [--audit FILE]\n       grantline plan [POLICIES] --before FILE --from WHEN [--at WHEN] [--mapping FILE] [--format text|jsonl] [--audit FILE]"
     )]
     Plan(plan_command::PlanArgs),
     /// Explain why one entitlement is or is not granted to an identity.
