@@ -60,7 +60,7 @@ enum Command {
     /// status 1 when some records were rejected (reported on standard error;
     /// the others are evaluated).
     #[command(
-        override_usage = "grantline eval [POLICIES | --ir FILE] --identity FILE [--at WHEN] [--format text|json]\n       grantline eval [POLICIES | --ir FILE] --people FILE [--mapping FILE] [--at WHEN] [--format jsonl]"
+        override_usage = "grantline eval [POLICIES | --ir FILE] --identity FILE [--at WHEN] [--format text|json]\n       grantline eval [POLICIES | --ir FILE] --people FILE [--mapping FILE] [--at WHEN] [--format jsonl] [--audit FILE]"
     )]
     Eval {
         #[command(flatten)]
@@ -74,6 +74,11 @@ enum Command {
         /// How the export's columns and spellings map to the schema (TOML).
         #[arg(long, value_name = "FILE", requires = "people")]
         mapping: Option<PathBuf>,
+        /// With `--people`: append the run to this audit log (JSON Lines;
+        /// created if missing): time, policy version, the export and its
+        /// hash, what each person was given under which rules.
+        #[arg(long, value_name = "FILE", requires = "people")]
+        audit: Option<PathBuf>,
         /// The instant to evaluate at: `now`, a date (its first instant in the
         /// policy time zone), a local date-time `2026-12-01T09:00`, or RFC 3339.
         #[arg(long, default_value = "now", value_parser = at::parse)]
@@ -216,11 +221,12 @@ fn main() -> ExitCode {
             identity,
             people,
             mapping,
+            audit,
             at,
             format,
         } => match (identity, people, format) {
             (_, Some(people), None | Some(EvalFormat::Jsonl)) => {
-                batch::run(&source, &people, mapping.as_deref(), at)
+                batch::run(&source, &people, mapping.as_deref(), at, audit.as_deref())
             }
             (_, Some(_), Some(_)) => Err(Failure::Usage(
                 "with --people the output is JSON Lines: --format jsonl".to_string(),
