@@ -170,3 +170,33 @@ fn a_workday_csv_export_with_a_mapping_gives_the_same_plan() {
     assert!(!csv.is_empty());
     assert_eq!(csv, json);
 }
+
+#[test]
+fn a_scim_export_with_a_mapping_gives_the_same_plan() {
+    // The later people as an identity provider returns them over SCIM 2.0:
+    // the enterprise extension, the primary address's country, groups, and
+    // a custom extension read by SCIM attribute notation.
+    let plan = |args: &[&str]| {
+        let mut all = vec!["plan", "policies", "--at", AT, "--format", "jsonl"];
+        all.extend_from_slice(args);
+        let output = grantline(&all);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let scim = plan(&[
+        "--before",
+        BEFORE,
+        "--after",
+        "policies/hr/scim-2026-12-01.scim.json",
+        "--mapping",
+        "policies/hr/scim-mapping.toml",
+    ]);
+    let json = plan(&["--before", BEFORE, "--after", AFTER]);
+    assert!(!scim.is_empty());
+    assert_eq!(scim, json);
+}

@@ -137,6 +137,21 @@ impl Preparer<'_> {
         }
     }
 
+    /// A problem of `source`, which gives `attribute`, that is found
+    /// before the value is checked (such as a SCIM User of another shape).
+    pub(crate) fn add_problem(
+        &self,
+        record: &mut Prepared,
+        source: &str,
+        attribute: &str,
+        message: String,
+    ) {
+        if self.claim(record, source, attribute) {
+            let error = self.error(source, attribute, message, None);
+            record.errors.push(error);
+        }
+    }
+
     /// A text cell (CSV) of `source` for `attribute`. An empty cell is
     /// absent.
     pub(crate) fn add_text(

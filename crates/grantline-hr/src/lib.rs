@@ -83,7 +83,8 @@
 //!   `ListResponse`s). The fields below are read, by default into the
 //!   attribute shown, but only when the schema declares it; the mapping's
 //!   `[columns]` overrides a default by the field's name (`"enterprise.department"
-//!   = "org_unit"`, or `""` to drop it). Other members are ignored.
+//!   = "org_unit"`, or `""` to drop it), and reads a field without a
+//!   default only when it names it. Other members are ignored.
 //!
 //!   | SCIM field (mapping name) | read from | default attribute |
 //!   | --- | --- | --- |
@@ -101,13 +102,38 @@
 //!   | `enterprise.division` | enterprise `division` | `division` |
 //!   | `enterprise.department` | enterprise `department` | `department` |
 //!   | `enterprise.manager` | enterprise `manager.value` (the manager's id) | `manager_id` |
+//!   | `addresses.primary.country` | `country` of the `addresses` entry with `primary: true`, else of the first | `country` |
+//!   | `addresses.primary.locality` | `locality` of that address; likewise `formatted`, `streetAddress`, `region`, `postalCode`, `type` | none |
+//!   | `groups` | `display` of each `groups` entry (its `value` when it has no `display`), as a list | `groups` |
 //!
 //!   The enterprise extension is the member
 //!   `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`.
+//!
+//!   Any other attribute, such as one of a custom extension schema, is
+//!   named in SCIM attribute notation (RFC 7644 §3.10): the schema URN,
+//!   `:`, the attribute name, and optionally `.` and a sub-attribute:
+//!   `"urn:ietf:params:scim:schemas:extension:acme:2.0:User:site" = "site"`
+//!   reads the member `site` of the User's member
+//!   `urn:ietf:params:scim:schemas:extension:acme:2.0:User`; `…:badge.site`
+//!   reads `site` of the complex attribute `badge` (of each entry, as a
+//!   list, when `badge` is multi-valued). The core schema's URN
+//!   (`urn:ietf:params:scim:schemas:core:2.0:User`) reads the User's own
+//!   attributes (`…:User:externalId`). A field of the table spelled this
+//!   way (`…:enterprise:2.0:User:department`, `…:enterprise:2.0:User:manager`
+//!   or `…:manager.value`, `…:core:2.0:User:userName`) is that field: it replaces its default
+//!   just as its name does. Attribute names are matched ignoring case when
+//!   no member has the exact name. A mapping name that starts with `urn:`
+//!   and is not attribute notation is a mistake of the mapping. A User of
+//!   another shape than a field expects (an extension or address that is
+//!   not an object, a group without `display` or `value`, a sub-attribute
+//!   of text) is rejected, naming the field; a value of the wrong kind for
+//!   its attribute is rejected by the schema check, as in JSON.
+//!
 //!   `active: false` says nothing about a status attribute unless the
 //!   mapping says so: map `active` to the status attribute and spell the
 //!   booleans, e.g. `[columns] active = "status"` with
-//!   `[values.status] true = "active"` and `false = "terminated"`.
+//!   `[values.status] true = "active"` and `false = "terminated"`, or read
+//!   the status from an extension attribute of the identity provider.
 //!
 //! # The mapping
 //!

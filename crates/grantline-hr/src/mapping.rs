@@ -33,6 +33,9 @@ pub const DEFAULT_FALSE: &[&str] = &["false", "no", "0", "n"];
 /// "Employee ID" = "employee_id"
 /// "Emp Type" = "employment"
 /// "Notes" = ""
+/// # SCIM: a named field, or any attribute in SCIM attribute notation
+/// "addresses.primary.locality" = "city"
+/// "urn:ietf:params:scim:schemas:extension:acme:2.0:User:site" = "site"
 ///
 /// [values.employment]           # spelling = schema value
 /// FT = "full-time"
@@ -149,6 +152,20 @@ impl Mapping {
                             .to_string(),
                     ),
                 ));
+            }
+            if crate::scim::is_notation(source.get_ref()) {
+                if let Err(message) = crate::scim::parse_path(source.get_ref()) {
+                    return Err(error(
+                        source.span(),
+                        message,
+                        Some(
+                            "write the schema URN, `:` and the attribute name, with at most \
+                             one `.sub-attribute`, such as \
+                             \"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value\""
+                                .to_string(),
+                        ),
+                    ));
+                }
             }
             mapping
                 .columns
@@ -291,6 +308,11 @@ impl Mapping {
     /// when the mapping drops it, `None` when the mapping does not name it.
     pub fn column(&self, source: &str) -> Option<&str> {
         self.columns.get(source).map(String::as_str)
+    }
+
+    /// The source names of `[columns]`, in no particular order.
+    pub(crate) fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.keys().map(String::as_str)
     }
 
     /// The schema value that `spelling` stands for in `attribute`, if the

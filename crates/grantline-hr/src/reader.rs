@@ -171,6 +171,8 @@ pub struct HrReader<'a, R: BufRead> {
     file: String,
     format: Format,
     key: Option<String>,
+    /// SCIM: the fields read from every User and their attributes.
+    scim_fields: Vec<scim::MappedField>,
     state: State<R>,
     pending: VecDeque<Result<Record, Rejected>>,
     seen: HashMap<String, usize>,
@@ -237,6 +239,11 @@ impl<'a, R: BufRead> HrReader<'a, R> {
                 }
             }
         }
+        let scim_fields = match format {
+            // A default only for attributes the schema declares.
+            Format::Scim => scim::fields(mapping, |attribute| kinds.get(attribute).is_some()),
+            _ => Vec::new(),
+        };
         Ok(HrReader {
             evaluator,
             mapping,
@@ -244,6 +251,7 @@ impl<'a, R: BufRead> HrReader<'a, R> {
             file: file.to_string(),
             format,
             key: key.map(str::to_string),
+            scim_fields,
             state: State::Start(input),
             pending: VecDeque::new(),
             seen: HashMap::new(),
@@ -587,17 +595,21 @@ impl<'a, R: BufRead> HrReader<'a, R> {
         let preparer = self.preparer("field");
         let mut record = preparer.start();
         if scim {
-            for (name, value) in scim::fields(object) {
-                let attribute = match self.mapping.column(name) {
-                    Some("") => continue,
-                    Some(attribute) => attribute,
-                    // A default only for attributes the schema declares.
-                    None => match scim::default_attribute(name) {
-                        Some(attribute) if self.kinds.get(attribute).is_some() => attribute,
-                        _ => continue,
-                    },
-                };
-                preparer.add_json(&mut record, name, attribute, value);
+            // Members that no field reads are ignored. A problem of the
+            // User's shape is told once, for the first field it concerns.
+            let mut problems: Vec<String> = Vec::new();
+            for field in &self.scim_fields {
+                match field.value(object) {
+                    Ok(Some(value)) => {
+                        preparer.add_json(&mut record, &field.source, &field.attribute, value)
+                    }
+                    Ok(None) => {}
+                    Err(message) if problems.contains(&message) => {}
+                    Err(message) => {
+                        problems.push(message.clone());
+                        preparer.add_problem(&mut record, &field.source, &field.attribute, message)
+                    }
+                }
             }
         } else {
             for (name, value) in object {

@@ -1,13 +1,28 @@
 //! SCIM 2.0 User resources (RFC 7643): the fields that are read, by the
 //! names a mapping's `[columns]` uses for them, and their default attributes.
+//!
+//! Besides the named fields of [`DEFAULT_MAPPING`] and [`WITHOUT_DEFAULT`],
+//! a mapping may name any attribute of the User in SCIM attribute notation
+//! (RFC 7644 §3.10): the schema URN, `:`, the attribute name, and
+//! optionally `.` and a sub-attribute, such as
+//! `urn:ietf:params:scim:schemas:extension:northwind:2.0:User:site`. The
+//! attribute is read from the User's member named by the schema URN (from
+//! the User itself for the core schema, [`CORE`]). Attribute names are
+//! matched ignoring case when no member has the exact name, as RFC 7643
+//! §2.1 asks.
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
+
+use crate::mapping::Mapping;
+
+/// The core User schema's URN.
+pub const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 /// The enterprise User extension's schema URN.
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// The SCIM fields that are read: the name a mapping uses for each, and the
-/// attribute it goes to by default.
+/// The SCIM fields that are read by default: the name a mapping uses for
+/// each, and the attribute it goes to when the schema declares it.
 pub const DEFAULT_MAPPING: &[(&str, &str)] = &[
     ("userName", "user_name"),
     ("active", "active"),
@@ -23,54 +38,498 @@ pub const DEFAULT_MAPPING: &[(&str, &str)] = &[
     ("enterprise.division", "division"),
     ("enterprise.department", "department"),
     ("enterprise.manager", "manager_id"),
+    ("addresses.primary.country", "country"),
+    ("groups", "groups"),
 ];
 
-/// The default attribute of a SCIM field name.
-pub(crate) fn default_attribute(field: &str) -> Option<&'static str> {
-    DEFAULT_MAPPING
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map(|(_, attribute)| *attribute)
-}
+/// The named SCIM fields without a default attribute: read only when the
+/// mapping's `[columns]` names them. The sub-attributes of the primary
+/// address (RFC 7643 §4.1.2) other than `country`.
+pub const WITHOUT_DEFAULT: &[&str] = &[
+    "addresses.primary.formatted",
+    "addresses.primary.streetAddress",
+    "addresses.primary.locality",
+    "addresses.primary.region",
+    "addresses.primary.postalCode",
+    "addresses.primary.type",
+];
+
+/// The named fields that read one core attribute as it is, and so are the
+/// same as that attribute in attribute notation.
+const CORE_NAMED: &[&str] = &[
+    "userName",
+    "active",
+    "userType",
+    "title",
+    "displayName",
+    "name.givenName",
+    "name.familyName",
+];
 
 /// Whether a JSON object is a SCIM `ListResponse` (has a `Resources` array).
 pub(crate) fn resources(value: &Json) -> Option<&Vec<Json>> {
     value.get("Resources")?.as_array()
 }
 
-/// The fields of one User, by their mapping names, in the order of
-/// [`DEFAULT_MAPPING`]. Absent and `null` fields are left out.
-pub(crate) fn fields(user: &serde_json::Map<String, Json>) -> Vec<(&'static str, Json)> {
-    let enterprise = user.get(ENTERPRISE);
-    let mut out = Vec::new();
-    for (name, _) in DEFAULT_MAPPING {
-        let value = match *name {
-            "emails.primary" => primary_email(user.get("emails")),
-            "name.givenName" => user.get("name").and_then(|n| n.get("givenName")).cloned(),
-            "name.familyName" => user.get("name").and_then(|n| n.get("familyName")).cloned(),
-            "enterprise.manager" => enterprise.and_then(|e| e.get("manager")).map(|m| match m {
-                Json::Object(manager) => manager.get("value").cloned().unwrap_or(Json::Null),
-                other => other.clone(),
-            }),
-            other => match other.strip_prefix("enterprise.") {
-                Some(field) => enterprise.and_then(|e| e.get(field)).cloned(),
-                None => user.get(other).cloned(),
-            },
+/// An attribute named in SCIM attribute notation: `schema:attribute` or
+/// `schema:attribute.sub`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Path {
+    schema: String,
+    attribute: String,
+    sub: Option<String>,
+}
+
+/// Whether a mapping's source name is meant as SCIM attribute notation: it
+/// starts with `urn:` (any case).
+pub(crate) fn is_notation(name: &str) -> bool {
+    name.get(..4)
+        .is_some_and(|start| start.eq_ignore_ascii_case("urn:"))
+}
+
+/// Reads SCIM attribute notation (see [`is_notation`]); the message says
+/// what is wrong.
+pub(crate) fn parse_path(name: &str) -> Result<Path, String> {
+    let bad = |why: &str| format!("`{name}` is not SCIM attribute notation: {why}");
+    let (schema, attribute) = name
+        .rsplit_once(':')
+        .ok_or_else(|| bad("no `:` before the attribute name"))?;
+    if schema.len() <= 4 || schema.chars().any(char::is_whitespace) {
+        return Err(bad("the schema URN is missing or has spaces"));
+    }
+    let (attribute, sub) = match attribute.split_once('.') {
+        Some((attribute, sub)) => (attribute, Some(sub)),
+        None => (attribute, None),
+    };
+    if attribute.is_empty() {
+        return Err(bad("no attribute name after the schema URN"));
+    }
+    if !is_attribute_name(attribute) {
+        return Err(bad(&format!(
+            "`{attribute}` after the schema URN is not an attribute name"
+        )));
+    }
+    if let Some(sub) = sub {
+        if !is_attribute_name(sub) && sub != "$ref" {
+            return Err(bad(&format!(
+                "`{sub}` is not a sub-attribute name (one level of sub-attributes at most)"
+            )));
+        }
+    }
+    Ok(Path {
+        schema: schema.to_string(),
+        attribute: attribute.to_string(),
+        sub: sub.map(str::to_string),
+    })
+}
+
+/// RFC 7643 §2.1: a letter, then letters, digits, `-` and `_`.
+fn is_attribute_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+impl Path {
+    /// The named field this path reads exactly, if any: a core attribute
+    /// of the table (`urn:…:core:2.0:User:userName` is `userName`), or an
+    /// enterprise one (`urn:…:enterprise:2.0:User:department` is
+    /// `enterprise.department`; `…:manager` and `…:manager.value` are
+    /// `enterprise.manager`).
+    fn named(&self) -> Option<&'static str> {
+        let attribute = &self.attribute;
+        if self.schema.eq_ignore_ascii_case(CORE) {
+            let wanted = match &self.sub {
+                None => attribute.clone(),
+                Some(sub) => format!("{attribute}.{sub}"),
+            };
+            return CORE_NAMED
+                .iter()
+                .copied()
+                .find(|name| name.eq_ignore_ascii_case(&wanted));
+        }
+        if !self.schema.eq_ignore_ascii_case(ENTERPRISE) {
+            return None;
+        }
+        let wanted = match self.sub.as_deref() {
+            None => attribute.as_str(),
+            Some(sub)
+                if attribute.eq_ignore_ascii_case("manager")
+                    && sub.eq_ignore_ascii_case("value") =>
+            {
+                "manager"
+            }
+            Some(_) => return None,
+        };
+        DEFAULT_MAPPING
+            .iter()
+            .filter_map(|(name, _)| Some((*name, name.strip_prefix("enterprise.")?)))
+            .find(|(_, field)| field.eq_ignore_ascii_case(wanted))
+            .map(|(name, _)| name)
+    }
+
+    /// The attribute's value in `user`: `Ok(None)` when it is absent or
+    /// `null`, an error when the User is not shaped as the path says.
+    fn read(&self, user: &Map<String, Json>) -> Result<Option<Json>, String> {
+        let base = if self.schema.eq_ignore_ascii_case(CORE) {
+            user
+        } else {
+            match member(user, &self.schema) {
+                None => {
+                    // The mapping named the extension itself, without one
+                    // of its attributes.
+                    let whole = format!("{}:{}", self.schema, self.attribute);
+                    if let (None, Some(Json::Object(extension))) = (&self.sub, member(user, &whole))
+                    {
+                        let example = extension.keys().next().map_or(String::new(), |first| {
+                            format!(", such as `{whole}:{first}`")
+                        });
+                        return Err(format!(
+                            "`{whole}` is an extension schema, not one of its attributes; \
+                             name an attribute{example}"
+                        ));
+                    }
+                    return Ok(None);
+                }
+                Some(Json::Object(extension)) => extension,
+                Some(other) => {
+                    return Err(format!(
+                        "the extension `{}` is {}, not an object",
+                        self.schema,
+                        describe(other)
+                    ))
+                }
+            }
+        };
+        let Some(value) = member(base, &self.attribute) else {
+            return Ok(None);
+        };
+        let Some(sub) = &self.sub else {
+            return Ok(Some(value.clone()));
         };
         match value {
-            None | Some(Json::Null) => {}
-            Some(value) => out.push((*name, value)),
+            Json::Object(complex) => Ok(member(complex, sub).cloned()),
+            // A multi-valued complex attribute: the sub-attribute of each.
+            Json::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    match item {
+                        Json::Object(complex) => out.extend(member(complex, sub).cloned()),
+                        other => {
+                            return Err(format!(
+                                "item {} of `{}` is {}, not an object with sub-attribute `{sub}`",
+                                index + 1,
+                                self.attribute,
+                                describe(other)
+                            ))
+                        }
+                    }
+                }
+                Ok(Some(Json::Array(out)))
+            }
+            other => Err(format!(
+                "`{}` is {}, not a complex attribute with sub-attribute `{sub}`",
+                self.attribute,
+                describe(other)
+            )),
+        }
+    }
+}
+
+/// How one field is read from a User.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    /// A field of [`DEFAULT_MAPPING`] or [`WITHOUT_DEFAULT`], by its name.
+    Named(&'static str),
+    /// An attribute in SCIM attribute notation.
+    Path(Path),
+}
+
+/// One field to read from every User: the name the mapping uses for it,
+/// how to read it, and the attribute it gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MappedField {
+    pub(crate) source: String,
+    field: Field,
+    pub(crate) attribute: String,
+}
+
+impl MappedField {
+    /// This field's value in `user`: `Ok(None)` when it is absent or
+    /// `null`, an error when the User is not shaped as SCIM says.
+    pub(crate) fn value(&self, user: &Map<String, Json>) -> Result<Option<Json>, String> {
+        let value = match &self.field {
+            Field::Named(name) => named(user, name)?,
+            Field::Path(path) => path.read(user)?,
+        };
+        Ok(value.filter(|v| !v.is_null()))
+    }
+}
+
+/// The fields to read from every User, in order: each named field under
+/// the attribute the mapping gives it (by its name or in attribute
+/// notation), else under its default attribute when `declared` says the
+/// schema has it; then every other attribute the mapping names in
+/// attribute notation. A field the mapping maps to `""` is not read.
+pub(crate) fn fields(mapping: &Mapping, declared: impl Fn(&str) -> bool) -> Vec<MappedField> {
+    let mut notation: Vec<(&str, Path)> = mapping
+        .column_names()
+        .filter(|name| is_notation(name))
+        .filter_map(|name| Some((name, parse_path(name).ok()?)))
+        .collect();
+    notation.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Vec::new();
+    let defaults = DEFAULT_MAPPING
+        .iter()
+        .map(|(name, attribute)| (*name, Some(*attribute)));
+    let others = WITHOUT_DEFAULT.iter().map(|name| (*name, None));
+    for (name, default) in defaults.chain(others) {
+        let mut named = false;
+        let spellings = std::iter::once(name).chain(
+            notation
+                .iter()
+                .filter(|(_, path)| path.named() == Some(name))
+                .map(|(spelling, _)| *spelling),
+        );
+        for spelling in spellings {
+            let Some(attribute) = mapping.column(spelling) else {
+                continue;
+            };
+            named = true;
+            if !attribute.is_empty() {
+                out.push(MappedField {
+                    source: spelling.to_string(),
+                    field: Field::Named(name),
+                    attribute: attribute.to_string(),
+                });
+            }
+        }
+        match default {
+            Some(attribute) if !named && declared(attribute) => out.push(MappedField {
+                source: name.to_string(),
+                field: Field::Named(name),
+                attribute: attribute.to_string(),
+            }),
+            _ => {}
+        }
+    }
+    for (spelling, path) in notation {
+        if path.named().is_some() {
+            continue;
+        }
+        match mapping.column(spelling) {
+            None | Some("") => {}
+            Some(attribute) => out.push(MappedField {
+                source: spelling.to_string(),
+                field: Field::Path(path),
+                attribute: attribute.to_string(),
+            }),
         }
     }
     out
 }
 
-/// The `value` of the email marked `primary`, else of the first one.
-fn primary_email(emails: Option<&Json>) -> Option<Json> {
-    let emails = emails?.as_array()?;
-    let primary = emails
+/// A named field's value in `user`.
+fn named(user: &Map<String, Json>, name: &str) -> Result<Option<Json>, String> {
+    if let Some(sub) = name.strip_prefix("addresses.primary.") {
+        return Ok(primary(user, "addresses")?.and_then(|a| member(a, sub).cloned()));
+    }
+    if let Some(field) = name.strip_prefix("enterprise.") {
+        let enterprise = match member(user, ENTERPRISE) {
+            None => return Ok(None),
+            Some(Json::Object(enterprise)) => enterprise,
+            Some(other) => {
+                return Err(format!(
+                    "the extension `{ENTERPRISE}` is {}, not an object",
+                    describe(other)
+                ))
+            }
+        };
+        let value = member(enterprise, field);
+        if field == "manager" {
+            // The manager's id; a bare value is taken as the id.
+            return Ok(value.map(|manager| match manager {
+                Json::Object(manager) => member(manager, "value").cloned().unwrap_or(Json::Null),
+                other => other.clone(),
+            }));
+        }
+        return Ok(value.cloned());
+    }
+    match name {
+        "emails.primary" => Ok(primary(user, "emails")?.and_then(|e| member(e, "value").cloned())),
+        "groups" => groups(user),
+        _ => match name.split_once('.') {
+            Some((complex, sub)) => match member(user, complex) {
+                None => Ok(None),
+                Some(Json::Object(complex)) => Ok(member(complex, sub).cloned()),
+                Some(other) => Err(format!(
+                    "`{complex}` is {}, not a complex attribute with sub-attribute `{sub}`",
+                    describe(other)
+                )),
+            },
+            None => Ok(member(user, name).cloned()),
+        },
+    }
+}
+
+/// Of a multi-valued attribute (`emails`, `addresses`), the entry marked
+/// `primary`, else the first.
+fn primary<'a>(
+    user: &'a Map<String, Json>,
+    attribute: &str,
+) -> Result<Option<&'a Map<String, Json>>, String> {
+    let entries = match member(user, attribute) {
+        None => return Ok(None),
+        Some(Json::Array(entries)) => entries,
+        Some(other) => {
+            return Err(format!(
+                "`{attribute}` is {}, not a list of objects",
+                describe(other)
+            ))
+        }
+    };
+    let chosen = entries
         .iter()
         .find(|e| e.get("primary").and_then(Json::as_bool) == Some(true))
-        .or_else(|| emails.first())?;
-    primary.get("value").cloned()
+        .or_else(|| entries.first());
+    match chosen {
+        None => Ok(None),
+        Some(Json::Object(entry)) => Ok(Some(entry)),
+        Some(other) => Err(format!(
+            "an entry of `{attribute}` is {}, not an object",
+            describe(other)
+        )),
+    }
+}
+
+/// The `display` of each of the User's groups, or its `value` when it has
+/// no `display`.
+fn groups(user: &Map<String, Json>) -> Result<Option<Json>, String> {
+    let groups = match member(user, "groups") {
+        None => return Ok(None),
+        Some(Json::Array(groups)) => groups,
+        Some(other) => {
+            return Err(format!(
+                "`groups` is {}, not a list of groups",
+                describe(other)
+            ))
+        }
+    };
+    let mut out = Vec::with_capacity(groups.len());
+    for (index, group) in groups.iter().enumerate() {
+        let Json::Object(group) = group else {
+            return Err(format!(
+                "group {} is {}, not an object with `display` or `value`",
+                index + 1,
+                describe(group)
+            ));
+        };
+        match member(group, "display").or_else(|| member(group, "value")) {
+            Some(name) => out.push(name.clone()),
+            None => {
+                return Err(format!(
+                    "group {} has neither `display` nor `value`",
+                    index + 1
+                ))
+            }
+        }
+    }
+    Ok(Some(Json::Array(out)))
+}
+
+/// The member `name` of `object` (ignoring case when no member has the
+/// exact name); `None` when it is absent or `null`.
+fn member<'a>(object: &'a Map<String, Json>, name: &str) -> Option<&'a Json> {
+    object
+        .get(name)
+        .or_else(|| {
+            object
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value)
+        })
+        .filter(|value| !value.is_null())
+}
+
+/// A JSON value in messages, as the evaluator names them.
+fn describe(value: &Json) -> String {
+    match value {
+        Json::Null => "null".to_string(),
+        Json::Bool(flag) => format!("{flag}"),
+        Json::Number(number) => format!("number {number}"),
+        Json::String(_) => format!("text {value}"),
+        Json::Array(_) => "an array".to_string(),
+        Json::Object(_) => "an object".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn attribute_notation() {
+        let path = parse_path("urn:ietf:params:scim:schemas:extension:acme:2.0:User:site").unwrap();
+        assert_eq!(
+            path.schema,
+            "urn:ietf:params:scim:schemas:extension:acme:2.0:User"
+        );
+        assert_eq!(path.attribute, "site");
+        assert_eq!(path.sub, None);
+        let manager = parse_path(&format!("{ENTERPRISE}:manager.value")).unwrap();
+        assert_eq!(manager.named(), Some("enterprise.manager"));
+        let department = parse_path(&format!("{ENTERPRISE}:Department")).unwrap();
+        assert_eq!(department.named(), Some("enterprise.department"));
+        let given = parse_path(&format!("{CORE}:name.givenName")).unwrap();
+        assert_eq!(given.named(), Some("name.givenName"));
+        assert_eq!(parse_path(&format!("{CORE}:emails")).unwrap().named(), None);
+        let core_enterprise = parse_path(&format!("{CORE}:enterprise.department")).unwrap();
+        assert_eq!(core_enterprise.named(), None);
+        let display = parse_path(&format!("{ENTERPRISE}:manager.displayName")).unwrap();
+        assert_eq!(display.named(), None);
+        for bad in [
+            "urn:",
+            "urn:x",
+            "urn:x:",
+            "urn:x:a.b.c",
+            "urn:x:1a",
+            "urn:x:a.",
+            "urn: x:a",
+        ] {
+            assert!(parse_path(bad).is_err(), "{bad}");
+        }
+        assert!(is_notation("URN:x:y"));
+    }
+
+    #[test]
+    fn sub_attributes_of_complex_and_multi_valued_attributes() {
+        let user: Map<String, Json> = serde_json::from_str(
+            r#"{"urn:x:2.0:User": {"badge": {"site": "Berlin"}, "roles": [{"name": "a"}, {"id": 1}, {"name": "b"}], "tags": ["x"]}}"#,
+        )
+        .unwrap();
+        let read = |name: &str| parse_path(name).unwrap().read(&user);
+        assert_eq!(
+            read("urn:x:2.0:User:badge.site"),
+            Ok(Some(Json::from("Berlin")))
+        );
+        assert_eq!(
+            read("urn:x:2.0:User:BADGE.Site"),
+            Ok(Some(Json::from("Berlin")))
+        );
+        assert_eq!(read("urn:x:2.0:User:badge.floor"), Ok(None));
+        assert_eq!(
+            read("urn:x:2.0:User:roles.name"),
+            Ok(Some(Json::from(vec!["a", "b"])))
+        );
+        assert_eq!(
+            read("urn:x:2.0:User:tags.name"),
+            Err(
+                "item 1 of `tags` is text \"x\", not an object with sub-attribute `name`"
+                    .to_string()
+            )
+        );
+        assert_eq!(read("urn:y:2.0:User:badge"), Ok(None));
+        assert!(!is_notation("enterprise.manager"));
+    }
 }

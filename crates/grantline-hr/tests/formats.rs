@@ -433,6 +433,116 @@ fn scim_json_lines_and_arrays_of_users() {
 }
 
 #[test]
+fn scim_addresses_groups_and_extension_attributes() {
+    let evaluator = evaluator();
+    let mapping = mapping("extension-mapping.toml");
+    assert!(mapping.check(&evaluator).is_empty());
+    let outcome = read_text(
+        &evaluator,
+        &data("extension.scim.json"),
+        "extension.scim.json",
+        Format::Scim,
+        &mapping,
+        Some("employee_id"),
+    );
+    assert_eq!(outcome.keys(), ["NW-200", "NW-201"]);
+    let ann = outcome.record("NW-200");
+    // The address marked primary, not the first.
+    assert_eq!(value(ann, "country"), text("GB"));
+    assert_eq!(value(ann, "city"), text("London"));
+    // `display`, else `value`.
+    assert_eq!(
+        value(ann, "groups"),
+        Some(AttributeValue::List(vec!["oncall".into(), "sre".into()]))
+    );
+    // The custom extension by SCIM attribute notation, with the kinds of
+    // its JSON values and the mapping's spellings.
+    assert_eq!(value(ann, "manager"), Some(AttributeValue::Flag(true)));
+    assert_eq!(value(ann, "level"), Some(AttributeValue::Number(7.0)));
+    assert_eq!(value(ann, "start_date"), date("2021-03-01"));
+    assert_eq!(value(ann, "status"), text("on-leave"));
+    assert_eq!(value(ann, "site"), text("London"));
+    // The enterprise and core fields in attribute notation.
+    assert_eq!(value(ann, "manager_id"), text("NW-001"));
+    assert_eq!(value(ann, "email"), text("ann@nw.example"));
+    assert_eq!(value(ann, "employment"), text("full-time"));
+    assert_eq!(value(ann, "title"), text("Staff Engineer"));
+    // Members that nothing reads (`nickName`, `favoriteColor`, `badge.number`)
+    // are ignored, without a warning.
+    assert!(ann.warnings.is_empty(), "{:?}", ann.warnings);
+    let bo = outcome.record("NW-201");
+    // No entry marked primary: the first. No groups: an empty list.
+    assert_eq!(value(bo, "country"), text("DE"));
+    assert_eq!(value(bo, "city"), None);
+    assert_eq!(value(bo, "groups"), Some(AttributeValue::List(vec![])));
+    // Attribute names ignore case; `null` is absent.
+    assert_eq!(value(bo, "status"), text("active"));
+    assert_eq!(value(bo, "end_date"), None);
+    assert!(bo.warnings.is_empty(), "{:?}", bo.warnings);
+    insta::assert_snapshot!("scim_extension_rejections", outcome.messages());
+}
+
+#[test]
+fn scim_mapping_that_names_an_extension_without_an_attribute() {
+    let evaluator = evaluator();
+    let mapping = Mapping::parse(
+        "m.toml",
+        "[columns]\n\"urn:ietf:params:scim:schemas:extension:acme:2.0:User\" = \"site\"\n\
+         [values.employment]\nEmployee = \"full-time\"\n",
+    )
+    .unwrap();
+    let outcome = read_text(
+        &evaluator,
+        &data("extension.scim.json"),
+        "extension.scim.json",
+        Format::Scim,
+        &mapping,
+        Some("employee_id"),
+    );
+    // To the mapping, `urn:…:acme:2.0` is a schema URN and `User` an
+    // attribute: every User that has the extension says what is wrong.
+    assert!(outcome.records.is_empty());
+    assert_eq!(outcome.summary.rejected, 5);
+    insta::assert_snapshot!("scim_extension_without_an_attribute", outcome.messages());
+}
+
+#[test]
+fn the_scim_example_holds_the_people_of_the_json_lines_example() {
+    // policies/hr/scim-2026-12-01.scim.json read with scim-mapping.toml
+    // gives the identities of after.jsonl, attribute for attribute.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sources = grantline_compiler::load_path(&root.join("policies")).unwrap();
+    let evaluator = Evaluator::new(grantline_compiler::compile(&sources).policy.unwrap()).unwrap();
+    let hr = |name: &str| std::fs::read_to_string(root.join("policies/hr").join(name)).unwrap();
+    let mapping = Mapping::parse("scim-mapping.toml", &hr("scim-mapping.toml")).unwrap();
+    assert!(mapping.check(&evaluator).is_empty());
+    let scim = hr("scim-2026-12-01.scim.json");
+    let scim = read_text(
+        &evaluator,
+        &scim,
+        "scim",
+        Format::Scim,
+        &mapping,
+        Some("employee_id"),
+    );
+    let jsonl = hr("after.jsonl");
+    let jsonl = read_text(
+        &evaluator,
+        &jsonl,
+        "jsonl",
+        Format::JsonLines,
+        &Mapping::default(),
+        Some("employee_id"),
+    );
+    assert!(scim.rejected.is_empty(), "{}", scim.messages());
+    assert_eq!(scim.keys(), jsonl.keys());
+    for (scim, jsonl) in scim.records.iter().zip(&jsonl.records) {
+        assert_eq!(scim.identity, jsonl.identity);
+        assert_eq!(scim.warnings, jsonl.warnings);
+    }
+}
+
+#[test]
 fn the_key_attribute_must_be_declared_text_or_number() {
     let evaluator = evaluator();
     let mapping = Mapping::default();
@@ -559,10 +669,12 @@ fn counts_account_for_every_record_of_every_fixture() {
     let evaluator = evaluator();
     let csv_mapping = mapping("csv-mapping.toml");
     let scim_mapping = mapping("scim-mapping.toml");
+    let extension_mapping = mapping("extension-mapping.toml");
     let cases = [
         ("export.csv", &csv_mapping),
         ("people.jsonl", &Mapping::default()),
         ("users.scim.json", &scim_mapping),
+        ("extension.scim.json", &extension_mapping),
     ];
     for (name, mapping) in cases {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -85,6 +85,26 @@ fn mistakes_have_a_line_and_column() {
 }
 
 #[test]
+fn scim_attribute_notation_is_checked() {
+    let mapping = Mapping::parse(
+        "hr.toml",
+        "[columns]\n\"urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge.site\" = \"site\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        mapping.column("urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge.site"),
+        Some("site")
+    );
+    let errors = [
+        error("[columns]\n\"urn:ietf:params:scim:schemas:extension:acme:2.0:User:\" = \"site\"\n"),
+        error("[columns]\nx = \"y\"\n\"urn:acme:User:badge.site.name\" = \"site\"\n"),
+        error("[columns]\n\"URN:acme:User:2site\" = \"site\"\n"),
+        error("[columns]\n\"urn:site\" = \"site\"\n"),
+    ];
+    insta::assert_snapshot!("scim_notation_errors", errors.join("\n"));
+}
+
+#[test]
 fn check_finds_value_tables_that_do_not_fit_the_schema() {
     let mut sources = SourceMap::new();
     sources.add(
