@@ -28,6 +28,8 @@ pub const EMPTY_WINDOW: &str = "grantline::empty-window";
 pub const DENY_CLAUSE: &str = "grantline::deny-clause";
 pub const OVERLAPPING_SEPARATION: &str = "grantline::overlapping-separation";
 pub const KEY_ATTRIBUTE: &str = "grantline::key-attribute";
+pub const CHECK_MODULE: &str = "grantline::check-module";
+pub const UNKNOWN_CHECK: &str = "grantline::unknown-check";
 
 /// Every code with a one-line meaning, for documentation and `--explain`.
 pub const ALL: &[(&str, &str)] = &[
@@ -103,4 +105,9 @@ pub const ALL: &[(&str, &str)] = &[
         KEY_ATTRIBUTE,
         "a `key` attribute is not text or number, or a second attribute is marked `key`",
     ),
+    (
+        CHECK_MODULE,
+        "a custom check's module is missing, not valid WebAssembly, imports what the sandbox does not offer, or lacks the check interface",
+    ),
+    (UNKNOWN_CHECK, "`passing NAME` names no declared check"),
 ];

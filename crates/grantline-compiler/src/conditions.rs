@@ -44,7 +44,40 @@ impl ConditionCompiler<'_, '_> {
             ShortTerm::Without { word, .. } => self.with_condition(word).map(not),
             ShortTerm::Not { term, .. } => self.short_term(term).map(not),
             ShortTerm::In { values, span } => self.in_values(values, *span),
+            ShortTerm::Passing { check, .. } => self.passing(check),
         }
+    }
+
+    /// `passing NAME`: a declared custom check.
+    fn passing(&mut self, check: &ast::Name) -> Option<Condition> {
+        if self.declarations.has_check(&check.text) {
+            return Some(Condition::Check {
+                check: check.text.clone(),
+            });
+        }
+        // A check whose declaration failed was reported there.
+        if self.context.diagnostics.iter().any(|d| {
+            d.code == codes::CHECK_MODULE
+                && d.message.starts_with(&format!("check `{}`:", check.text))
+        }) {
+            return None;
+        }
+        let help = did_you_mean(&closest(&check.text, self.declarations.check_names()))
+            .unwrap_or_else(|| {
+                format!(
+                    "declare it: `check {} from \"checks/{}.wasm\"` (see docs/custom-checks.md)",
+                    check.text, check.text
+                )
+            });
+        self.context.report(
+            Diagnostic::error(
+                codes::UNKNOWN_CHECK,
+                format!("unknown check `{}`", check.text),
+            )
+            .at(self.context.sources, check.span, "no check of this name")
+            .with_help(help),
+        );
+        None
     }
 
     /// `in X`, `in X or Y`: values of one attribute.

@@ -35,6 +35,9 @@ pub struct Declarations {
     role_index: HashMap<String, usize>,
     /// Every role's entitlements with the role path they come through.
     role_expansions: HashMap<String, Vec<ResolvedEntitlement>>,
+    /// Custom checks, validated.
+    pub checks: Vec<ir::Check>,
+    pub check_index: HashMap<String, usize>,
 }
 
 impl Declarations {
@@ -44,6 +47,7 @@ impl Declarations {
             attributes: self.attributes,
             entitlements: self.entitlements,
             roles: self.roles,
+            checks: self.checks,
             ..PolicySet::empty()
         }
     }
@@ -84,6 +88,14 @@ impl Declarations {
 
     pub fn entitlement_names(&self) -> impl Iterator<Item = &str> {
         self.entitlements.iter().map(|e| e.name.as_str())
+    }
+
+    pub fn has_check(&self, name: &str) -> bool {
+        self.check_index.contains_key(name)
+    }
+
+    pub fn check_names(&self) -> impl Iterator<Item = &str> {
+        self.checks.iter().map(|c| c.name.as_str())
     }
 
     pub fn has_role(&self, name: &str) -> bool {
@@ -352,6 +364,8 @@ pub fn collect(context: &mut Context<'_>, files: &[ast::PolicyFile]) -> Declarat
         roles: Vec::new(),
         role_index,
         role_expansions: HashMap::new(),
+        checks: Vec::new(),
+        check_index: HashMap::new(),
     };
     let members: Vec<Vec<Target>> = role_decls
         .iter()

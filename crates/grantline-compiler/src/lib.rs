@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use grantline_ir::PolicySet;
 use grantline_syntax::{parse_file, Diagnostic, SourceMap};
 
+mod checks;
 pub mod codes;
 mod conditions;
 mod declarations;
@@ -33,6 +34,7 @@ pub mod policy_tests;
 mod rules;
 mod suggest;
 
+pub use checks::{sha256, unreadable, ModuleProblem, ModuleValidator, ReadableModule};
 pub use grantline_syntax::{render, render_human, render_json, Format, Severity};
 pub use policy_tests::PolicyTest;
 
@@ -58,7 +60,17 @@ impl Compilation {
 /// Syntax errors of all files are reported together; the meaning of the
 /// policies is checked once every file parses, so that a broken file does not
 /// cause a cascade of unknown-name errors elsewhere.
+///
+/// Custom check modules (`check NAME from "…"`) must be readable; whether
+/// they are valid check modules is left to the evaluator that loads them.
+/// [`compile_with`] confirms that too, with the sandbox's validator.
 pub fn compile(sources: &SourceMap) -> Compilation {
+    compile_with(sources, &ReadableModule)
+}
+
+/// [`compile`], with `modules` confirming that each custom check's module
+/// is usable; each problem is a diagnostic on its `check` line.
+pub fn compile_with(sources: &SourceMap, modules: &dyn ModuleValidator) -> Compilation {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for (id, _) in sources.files() {
@@ -77,8 +89,12 @@ pub fn compile(sources: &SourceMap) -> Compilation {
     let mut context = Context {
         sources,
         diagnostics: Vec::new(),
+        modules,
     };
-    let declarations = declarations::collect(&mut context, &files);
+    let mut declarations = declarations::collect(&mut context, &files);
+    let (checks, check_index) = checks::collect(&mut context, &files);
+    declarations.checks = checks;
+    declarations.check_index = check_index;
     let rules = rules::compile_rules(&mut context, &declarations, &files);
     let separations = rules::compile_separations(&mut context, &declarations, &files);
     let tests = policy_tests::compile_tests(&mut context, &declarations, &files);
@@ -101,6 +117,8 @@ pub fn compile(sources: &SourceMap) -> Compilation {
 pub(crate) struct Context<'a> {
     pub sources: &'a SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// Confirms that custom check modules are usable.
+    pub modules: &'a dyn ModuleValidator,
 }
 
 impl Context<'_> {

@@ -12,6 +12,7 @@ use grantline_ir::{
     Target, TimePoint, Value, IR_FORMAT, IR_VERSION,
 };
 
+use crate::checks::CCheck;
 use crate::identity::{AttributeValue, Schema, SchemaAttribute};
 use crate::time;
 
@@ -141,6 +142,9 @@ pub(crate) enum Test {
     CompareDate(Ordering, NaiveDate),
     ListContains(String),
     TextContains(String),
+    /// A custom check passed: the flag in the check's value slot, unknown
+    /// when the check failed to run.
+    Check,
 }
 
 pub(crate) type Values = [Option<AttributeValue>];
@@ -170,7 +174,7 @@ impl Test {
                 wanted.iter().any(|w| w == n)
             }
             (Test::DateIn(wanted), Some(AttributeValue::Date(d))) => wanted.contains(d),
-            (Test::Flag, Some(AttributeValue::Flag(flag))) => *flag,
+            (Test::Flag | Test::Check, Some(AttributeValue::Flag(flag))) => *flag,
             (Test::CompareNumber(cmp, constant), Some(AttributeValue::Number(n))) => {
                 match n.partial_cmp(constant) {
                     Some(order) => cmp.holds(order),
@@ -342,11 +346,16 @@ pub(crate) struct Compiled {
     /// By entitlement index: the separations naming it on either side,
     /// ascending.
     pub(crate) separations_of: Vec<Vec<usize>>,
+    /// Custom checks, in declaration order. Check `i`'s result is value
+    /// `schema.attributes.len() + i` of an evaluation.
+    pub(crate) checks: Vec<CCheck>,
 }
 
 struct Checker<'p> {
     policy: &'p PolicySet,
     problems: Vec<IrProblem>,
+    /// Check name to its value slot (after the attributes).
+    checks: HashMap<&'p str, usize>,
     attributes: HashMap<&'p str, usize>,
     entitlements: HashMap<&'p str, usize>,
     roles: HashSet<&'p str>,
@@ -456,6 +465,21 @@ impl<'p> Checker<'p> {
                     _ => Err("only numbers and dates can be compared".to_string()),
                 }
             })?,
+            Condition::Check { check } => {
+                let Some(slot) = self.checks.get(check.as_str()).copied() else {
+                    self.problem(
+                        subject.to_string(),
+                        Some(source),
+                        format!("condition `{condition}` names undeclared check `{check}`"),
+                    );
+                    return None;
+                };
+                Cond::Leaf(Leaf {
+                    attribute: slot,
+                    test: Test::Check,
+                    text: condition.to_string(),
+                })
+            }
             Condition::Contains { attribute, value } => {
                 self.leaf(condition, attribute, subject, source, |kind| {
                     match (kind, value) {
@@ -619,6 +643,7 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         attributes: HashMap::new(),
         entitlements: HashMap::new(),
         roles: HashSet::new(),
+        checks: HashMap::new(),
     };
 
     if policy.format != IR_FORMAT || policy.version != IR_VERSION {
@@ -648,6 +673,16 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
             checker.problem(
                 format!("attribute `{}`", attribute.name),
                 Some(&attribute.source),
+                "declared more than once".to_string(),
+            );
+        }
+    }
+    for (i, check) in policy.checks.iter().enumerate() {
+        let slot = policy.attributes.len() + i;
+        if checker.checks.insert(&check.name, slot).is_some() {
+            checker.problem(
+                format!("check `{}`", check.name),
+                Some(&check.source),
                 "declared more than once".to_string(),
             );
         }
@@ -855,6 +890,27 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
             }
         }
     }
+    let checks = policy
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
+            let slot = policy.attributes.len() + i;
+            CCheck {
+                name: Arc::from(check.name.as_str()),
+                rules: rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| {
+                        let mut read = Vec::new();
+                        rule.cond.attributes(&mut read);
+                        read.contains(&slot)
+                    })
+                    .map(|(index, _)| index)
+                    .collect(),
+            }
+        })
+        .collect();
     Ok(Compiled {
         timezone,
         schema,
@@ -864,5 +920,6 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         rules,
         separations,
         separations_of,
+        checks,
     })
 }

@@ -445,6 +445,8 @@ impl Evaluator {
             upcoming,
             conflicts,
             warnings,
+            checks: Vec::new(),
+            errors: Vec::new(),
         }
     }
 

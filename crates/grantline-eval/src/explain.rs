@@ -45,7 +45,7 @@ pub(crate) fn explain(
         None => Verdict::NotGranted,
     };
 
-    let (values, _) = evaluator.adopt(identity);
+    let (values, _, _) = evaluator.adopt_checked(identity, at);
     let values: &Values = &values;
     let mut rules: Vec<(usize, RuleExplanation)> = Vec::new();
     for (rule_index, rule) in compiled.rules.iter().enumerate() {
@@ -210,7 +210,13 @@ fn trace(
 /// The identity's value of an attribute, as `level is 5` or `level is missing`.
 fn actual(evaluator: &Evaluator, values: &Values, index: usize) -> String {
     let Some(attribute) = evaluator.compiled.schema.attributes.get(index) else {
-        return String::new();
+        // A custom check's result.
+        let name = evaluator.attribute_name(index);
+        return match values.get(index).and_then(Option::as_ref) {
+            Some(AttributeValue::Flag(true)) => format!("{name}: passed"),
+            Some(_) => format!("{name}: failed"),
+            None => format!("{name}: could not run"),
+        };
     };
     let name = &attribute.name;
     match values.get(index).and_then(Option::as_ref) {

@@ -87,6 +87,7 @@ fn condition(c: &Condition) -> usize {
         } => string(attribute) + value(v),
         Condition::In { attribute, values } => string(attribute) + vec(values, value),
         Condition::Flag { attribute } | Condition::Present { attribute } => string(attribute),
+        Condition::Check { check } => string(check),
     }
 }
 
@@ -163,6 +164,9 @@ pub(crate) fn policy(p: &PolicySet) -> usize {
         + vec(&p.roles, role)
         + vec(&p.rules, rule)
         + vec(&p.separations, separation)
+        + vec(&p.checks, |c| {
+            string(&c.name) + string(&c.module) + string(&c.sha256) + string(&c.source.file)
+        })
 }
 
 pub(crate) fn test(t: &Test) -> usize {
@@ -171,7 +175,11 @@ pub(crate) fn test(t: &Test) -> usize {
         Test::NumberIn(numbers) => numbers.capacity() * size_of::<f64>(),
         Test::DateIn(dates) => dates.capacity() * size_of::<chrono::NaiveDate>(),
         Test::ListContains(text) | Test::TextContains(text) => string(text),
-        Test::Flag | Test::Present | Test::CompareNumber(..) | Test::CompareDate(..) => 0,
+        Test::Flag
+        | Test::Present
+        | Test::CompareNumber(..)
+        | Test::CompareDate(..)
+        | Test::Check => 0,
     }
 }
 
@@ -296,6 +304,7 @@ pub(crate) fn shrink_policy(p: &mut PolicySet) {
                     values.iter_mut().for_each(val);
                 }
                 Condition::Flag { attribute } | Condition::Present { attribute } => s(attribute),
+                Condition::Check { check } => s(check),
             }
         }
     }

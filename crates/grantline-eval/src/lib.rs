@@ -33,6 +33,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use grantline_ir::{Duration, PolicySet};
 
+mod checks;
 mod compile;
 mod decide;
 mod explain;
@@ -45,6 +46,7 @@ pub mod render;
 mod strict_json;
 mod time;
 
+pub use checks::{CheckError, CheckOutcome, CheckPass, CheckResult, CheckRunner};
 use compile::{CPoint, CRule, CWindow, Compiled, Truth, Values};
 pub use compile::{IrProblem, IrValidationError, MAX_CONDITION_DEPTH};
 pub use identity::suggest;
@@ -60,13 +62,27 @@ use program::Programs;
 pub use strict_json::StrictJson;
 
 /// Evaluates one compiled policy set.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Evaluator {
     policy: PolicySet,
     compiled: Compiled,
     index: RuleIndex,
     /// The rules' conditions for the indexed evaluation.
     programs: Programs,
+    /// Runs the policy set's custom checks; without one they fail closed.
+    runner: Option<Arc<dyn CheckRunner>>,
+}
+
+impl fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("policy", &self.policy)
+            .field("compiled", &self.compiled)
+            .field("index", &self.index)
+            .field("programs", &self.programs)
+            .field("runner", &self.runner.as_ref().map(|_| "CheckRunner"))
+            .finish()
+    }
 }
 
 /// `explain` was asked about an entitlement the catalogue does not have.
@@ -234,7 +250,20 @@ impl Evaluator {
             compiled,
             index,
             programs,
+            runner: None,
         })
+    }
+
+    /// [`new`](Self::new), with `runner` running the policy set's custom
+    /// checks (`check NAME from "…"`). Without a runner, every check fails
+    /// closed: its conditions are unknown and each decision says why.
+    pub fn with_checks(
+        policy: PolicySet,
+        runner: Arc<dyn CheckRunner>,
+    ) -> Result<Evaluator, IrValidationError> {
+        let mut evaluator = Evaluator::new(policy)?;
+        evaluator.runner = Some(runner);
+        Ok(evaluator)
     }
 
     pub fn policy(&self) -> &PolicySet {
@@ -363,6 +392,57 @@ impl Evaluator {
         (Cow::Owned(values), Cow::Owned(unknown))
     }
 
+    /// [`adopt`](Self::adopt), with the results of the policy set's custom
+    /// checks for the identity at `at` appended to the values (one flag per
+    /// check, `None` when it failed to run). Runs nothing when the policy
+    /// set declares no check.
+    fn adopt_checked<'a>(
+        &self,
+        identity: &'a Identity,
+        at: DateTime<Utc>,
+    ) -> (Cow<'a, Values>, Cow<'a, [String]>, Vec<CheckResult>) {
+        let (values, unknown) = self.adopt(identity);
+        if self.compiled.checks.is_empty() {
+            return (values, unknown, Vec::new());
+        }
+        let (extended, results) =
+            checks::run_all(&self.compiled, self.runner.as_deref(), &values, at);
+        (Cow::Owned(extended), unknown, results)
+    }
+
+    /// The rules whose outcome a check that failed to run decided: their
+    /// condition is unknown because of it. In rule order, then check order.
+    fn check_errors(&self, values: &Values, results: &[CheckResult]) -> Vec<CheckError> {
+        let base = self.compiled.schema.attributes.len();
+        let mut errors: Vec<(usize, usize, CheckError)> = Vec::new();
+        for (i, (check, result)) in self.compiled.checks.iter().zip(results).enumerate() {
+            let Some(cause) = &result.error else {
+                continue;
+            };
+            for &rule_index in &check.rules {
+                let Some(rule) = self.compiled.rules.get(rule_index) else {
+                    continue;
+                };
+                let mut unknown = Vec::new();
+                rule.cond.unknown_attributes(values, &mut unknown);
+                if unknown.contains(&(base + i)) {
+                    errors.push((
+                        rule_index,
+                        i,
+                        CheckError {
+                            check: check.name.to_string(),
+                            rule: Arc::clone(&rule.name),
+                            source: Arc::clone(&rule.source),
+                            cause: cause.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        errors.sort_by_key(|(rule, check, _)| (*rule, *check));
+        errors.into_iter().map(|(_, _, error)| error).collect()
+    }
+
     fn warnings(&self, values: &Values, unknown_fields: &[String]) -> Vec<Warning> {
         let mut warnings: Vec<Warning> = self
             .compiled
@@ -402,13 +482,18 @@ impl Evaluator {
         warnings
     }
 
+    /// The name of value `index`: an attribute's, or `passing NAME` for a
+    /// custom check's result.
     fn attribute_name(&self, index: usize) -> String {
-        self.compiled
-            .schema
-            .attributes
-            .get(index)
-            .map(|a| a.name.clone())
-            .unwrap_or_default()
+        let attributes = &self.compiled.schema.attributes;
+        match attributes.get(index) {
+            Some(attribute) => attribute.name.clone(),
+            None => index
+                .checked_sub(attributes.len())
+                .and_then(|i| self.compiled.checks.get(i))
+                .map(|check| format!("passing {}", check.name))
+                .unwrap_or_default(),
+        }
     }
 
     /// Whether a deny rule applies to the identity at `at`.
@@ -473,8 +558,8 @@ impl Evaluator {
     /// (see [`Evaluator::index_stats`]); the decision is the same as
     /// [`evaluate_plain`](Self::evaluate_plain)'s, field for field.
     pub fn evaluate(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
-        let (values, unknown_fields) = self.adopt(identity);
-        decide::with_scratch(|s| {
+        let (values, unknown_fields, checks) = self.adopt_checked(identity, at);
+        let mut decision = decide::with_scratch(|s| {
             self.find_candidates(&values, s);
             let candidates = std::mem::take(&mut s.candidates);
             let codes = std::mem::take(&mut s.codes);
@@ -483,7 +568,16 @@ impl Evaluator {
             s.candidates = candidates;
             s.codes = codes;
             decision
-        })
+        });
+        self.add_checks(&mut decision, &values, checks);
+        decision
+    }
+
+    fn add_checks(&self, decision: &mut Decision, values: &Values, checks: Vec<CheckResult>) {
+        if checks.iter().any(|c| c.outcome == CheckOutcome::Error) {
+            decision.errors = self.check_errors(values, &checks);
+        }
+        decision.checks = checks;
     }
 
     /// The warnings a decision for `identity` carries: required attributes
@@ -499,8 +593,8 @@ impl Evaluator {
     /// gives the same decision faster; this one is kept as the definition
     /// it is tested against.
     pub fn evaluate_plain(&self, identity: &Identity, at: DateTime<Utc>) -> Decision {
-        let (values, unknown_fields) = self.adopt(identity);
-        decide::with_scratch(|s| {
+        let (values, unknown_fields, checks) = self.adopt_checked(identity, at);
+        let mut decision = decide::with_scratch(|s| {
             self.decide(
                 &values,
                 None,
@@ -509,7 +603,9 @@ impl Evaluator {
                 0..self.compiled.rules.len(),
                 s,
             )
-        })
+        });
+        self.add_checks(&mut decision, &values, checks);
+        decision
     }
 
     /// The names of the rules that take effect for `identity` at `at`, in
@@ -518,7 +614,7 @@ impl Evaluator {
     /// (including fail closed). This is what rule coverage counts. Uses the
     /// index, like [`evaluate`](Self::evaluate).
     pub fn applying_rules(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
-        let (values, _) = self.adopt(identity);
+        let (values, _, _) = self.adopt_checked(identity, at);
         decide::with_scratch(|s| {
             self.find_candidates(&values, s);
             self.applying(
@@ -533,7 +629,7 @@ impl Evaluator {
     /// [`applying_rules`](Self::applying_rules), examining every rule: the
     /// reference.
     pub fn applying_rules_plain(&self, identity: &Identity, at: DateTime<Utc>) -> Vec<&str> {
-        let (values, _) = self.adopt(identity);
+        let (values, _, _) = self.adopt_checked(identity, at);
         self.applying(&values, None, at, 0..self.compiled.rules.len())
     }
 

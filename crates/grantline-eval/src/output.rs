@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use grantline_ir::{Approval, Duration, SourceLocation};
 use serde::{Deserialize, Serialize};
 
+use crate::checks::{CheckError, CheckResult};
+
 /// Everything an identity is entitled to at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
@@ -25,6 +27,14 @@ pub struct Decision {
     pub conflicts: Vec<SeparationConflict>,
     /// Sorted and deduplicated.
     pub warnings: Vec<Warning>,
+    /// The custom checks run for this identity, in declaration order;
+    /// empty (and left out of JSON) when the policy set has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
+    /// The rules whose outcome a check that failed to run decided (a grant
+    /// withheld, a deny applied): the check, the rule and the cause.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<CheckError>,
 }
 
 impl Decision {

@@ -135,7 +135,32 @@ fn leaf() -> impl Strategy<Value = Condition> {
         1 => prop::sample::select(&["Lead", "Senior", "e"][..]).prop_map(|v| Condition::Contains {
             attribute: "title".into(), value: Value::Text(v.to_string()),
         }),
+        1 => prop::sample::select(CHECKS).prop_map(|c| Condition::Check { check: c.to_string() }),
     ]
+}
+
+/// Custom checks: one passes for managers, one for Sales, one never runs.
+const CHECKS: &[&str] = &["managerial", "in-sales", "broken"];
+
+struct MockChecks;
+
+impl CheckRunner for MockChecks {
+    fn run(&self, name: &str, input: &str) -> Result<CheckPass, String> {
+        let passed = match name {
+            "managerial" => input.contains(r#""manager":true"#),
+            "in-sales" => input.contains(r#""department":"Sales""#),
+            _ => return Err("trap: unreachable".to_string()),
+        };
+        Ok(CheckPass {
+            passed,
+            log: String::new(),
+        })
+    }
+}
+
+/// The evaluator of `policy`, its checks run by [`MockChecks`].
+fn evaluator(policy: PolicySet) -> Evaluator {
+    Evaluator::with_checks(policy, std::sync::Arc::new(MockChecks)).unwrap()
 }
 
 fn condition() -> impl Strategy<Value = Condition> {
@@ -377,6 +402,19 @@ fn policy(
         &["capped"],
     );
     p.set.rules = build_rules(parts);
+    p.set.checks = CHECKS
+        .iter()
+        .map(|name| Check {
+            name: name.to_string(),
+            module: format!("checks/{name}.wasm"),
+            sha256: String::new(),
+            source: SourceLocation {
+                file: "checks.grant".into(),
+                line: 1,
+                column: 1,
+            },
+        })
+        .collect();
     p.set
 }
 
@@ -392,7 +430,7 @@ proptest! {
         optional_country in any::<bool>(),
         tz in prop::sample::select(&["UTC", "Europe/Berlin", "Pacific/Apia"][..]),
     ) {
-        let ev = Evaluator::new(policy(parts, optional_country, tz)).unwrap();
+        let ev = evaluator(policy(parts, optional_country, tz));
         let stats = ev.index_stats();
         prop_assert_eq!(stats.rules, stats.by_pair + stats.by_single + stats.always);
         for values in identities {
@@ -420,7 +458,7 @@ proptest! {
                 (kind, c, targets, Window::default(), 5)
             })
             .collect();
-        let ev = Evaluator::new(policy(parts, true, "UTC")).unwrap();
+        let ev = evaluator(policy(parts, true, "UTC"));
         for values in identities {
             let who = ev.identity_from_values(values).unwrap();
             check_same(&ev, &who, t("2026-06-30T23:59:59Z"))?;
@@ -434,7 +472,7 @@ proptest! {
         parts in prop::collection::vec(rule_parts(), 0..100),
         identities in prop::collection::vec(values_strategy(), 1..6),
     ) {
-        let ev = Evaluator::new(policy(parts, false, "UTC")).unwrap();
+        let ev = evaluator(policy(parts, false, "UTC"));
         // `title` is a value set there, `manager` text, `oncall` missing.
         let other = P::new()
             .values("employment", EMPLOYMENT)

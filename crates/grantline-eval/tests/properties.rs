@@ -271,9 +271,10 @@ fn policy_set() -> impl Strategy<Value = PolicySet> {
         prop::collection::vec(role, 0..3),
         prop::collection::vec(rule, 0..5),
         prop::collection::vec(separation, 0..3),
+        prop::collection::vec(("[a-z][a-z-]{0,8}", "[a-z/.]{1,12}"), 0..3),
     )
         .prop_map(
-            |(timezone, attributes, entitlements, roles, rules, separations)| PolicySet {
+            |(timezone, attributes, entitlements, roles, rules, separations, checks)| PolicySet {
                 format: IR_FORMAT.to_string(),
                 version: IR_VERSION,
                 timezone,
@@ -282,6 +283,19 @@ fn policy_set() -> impl Strategy<Value = PolicySet> {
                 roles,
                 rules,
                 separations,
+                checks: checks
+                    .into_iter()
+                    .map(|(name, module)| Check {
+                        name,
+                        module,
+                        sha256: "sha256:00".to_string(),
+                        source: SourceLocation {
+                            file: "checks.grant".to_string(),
+                            line: 1,
+                            column: 1,
+                        },
+                    })
+                    .collect(),
             },
         )
 }

@@ -134,6 +134,17 @@ impl Builder<'_> {
                 ];
                 block(chunks, false, Vec::new())
             }
+            Statement::Check(decl) => block(
+                vec![Chunk::new(
+                    format!("check {} from {}", decl.name.text, word(&decl.module)),
+                    Sep::None,
+                    Mode::Glue,
+                    0,
+                )
+                .at(decl.span.start, decl.span.end)],
+                false,
+                Vec::new(),
+            ),
             Statement::Rule(decl) => self.rule(decl),
             Statement::Test(decl) => self.test(decl),
         }
@@ -335,6 +346,7 @@ impl Builder<'_> {
                 format!("{keyword} {}{status}", word(w))
             }
             ShortTerm::Not { term, .. } => format!("not {}", self.term(term)),
+            ShortTerm::Passing { check, .. } => format!("passing {}", check.text),
         }
     }
 

@@ -188,6 +188,7 @@ fn statement_span(statement: &Statement) -> Span {
         Statement::Role(d) => d.span,
         Statement::Rule(d) => d.span,
         Statement::Separate(d) => d.span,
+        Statement::Check(d) => d.span,
         Statement::Test(d) => d.span,
     }
 }

@@ -120,6 +120,7 @@ fn write_condition(f: &mut fmt::Formatter<'_>, condition: &Condition, nested: bo
             value,
         } => write!(f, "{attribute} {} {value}", cmp.as_str()),
         Condition::Contains { attribute, value } => write!(f, "{attribute} contains {value}"),
+        Condition::Check { check } => write!(f, "passing {check}"),
     }
 }
 

@@ -34,6 +34,7 @@ pub const RESERVED_WORDS: &[&str] = &[
     "without",
     "anyone",
     "contains",
+    "passing",
     "rule",
     "attribute",
     "entitlement",
@@ -64,6 +65,26 @@ pub struct PolicySet {
     /// In source order: files sorted by path, rules in file order.
     pub rules: Vec<Rule>,
     pub separations: Vec<Separation>,
+    /// Custom checks (WebAssembly modules) the rules use, by name. Omitted
+    /// when empty, so a policy set without checks reads the same as before
+    /// checks existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+}
+
+/// `check NAME from "module.wasm"`: a custom check the language cannot
+/// express, run in the WebAssembly sandbox (`grantline-sandbox`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub name: String,
+    /// The module's path, resolved at compile time against the folder of
+    /// the policy file that declares it.
+    pub module: String,
+    /// `sha256:` and the digest of the module's bytes when it was compiled:
+    /// an evaluator refuses a module that changed since.
+    pub sha256: String,
+    pub source: SourceLocation,
 }
 
 impl PolicySet {
@@ -78,6 +99,7 @@ impl PolicySet {
             roles: Vec::new(),
             rules: Vec::new(),
             separations: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -290,6 +312,12 @@ pub enum Condition {
         attribute: String,
         value: Value,
     },
+    /// The custom check of this name (in [`PolicySet::checks`]) passes.
+    /// Unknown when the check fails to run: a rule never applies, nor is a
+    /// deny lifted, because a check broke.
+    Check {
+        check: String,
+    },
 }
 
 impl PolicySet {
@@ -300,14 +328,15 @@ impl PolicySet {
 }
 
 impl Condition {
-    /// The attribute a test reads; `None` for `anyone`, `and`, `or` and
-    /// `not`.
+    /// The attribute a test reads; `None` for `anyone`, `and`, `or`, `not`
+    /// and a custom check (which reads the whole identity).
     pub fn attribute(&self) -> Option<&str> {
         match self {
             Condition::True
             | Condition::And { .. }
             | Condition::Or { .. }
-            | Condition::Not { .. } => None,
+            | Condition::Not { .. }
+            | Condition::Check { .. } => None,
             Condition::Is { attribute, .. }
             | Condition::In { attribute, .. }
             | Condition::Flag { attribute }

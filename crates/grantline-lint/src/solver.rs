@@ -221,7 +221,11 @@ fn collect(condition: &Condition, by_name: &HashMap<String, usize>, out: &mut [C
         }
     };
     match condition {
-        Condition::True | Condition::Flag { .. } | Condition::Present { .. } => {}
+        // A custom check is opaque: any truth, no constant.
+        Condition::True
+        | Condition::Flag { .. }
+        | Condition::Present { .. }
+        | Condition::Check { .. } => {}
         Condition::And { all: items } | Condition::Or { any: items } => {
             for item in items {
                 collect(item, by_name, out);
@@ -452,7 +456,8 @@ impl Solver {
             }
         };
         match condition {
-            Condition::True => {}
+            // A custom check is no variable: its leaf can take any truth.
+            Condition::True | Condition::Check { .. } => {}
             Condition::And { all: items } | Condition::Or { any: items } => {
                 for item in items {
                     self.variables(item, out);

@@ -195,6 +195,8 @@ pub fn plan_person(
         upcoming: Vec::new(),
         conflicts: Vec::new(),
         warnings: Vec::new(),
+        checks: Vec::new(),
+        errors: Vec::new(),
     };
     let after_decision = decision_after.as_ref().unwrap_or(&empty);
     let held_after = held(after_decision);

@@ -17,6 +17,7 @@ pub enum Statement {
     Role(RoleDecl),
     Rule(RuleDecl),
     Separate(SeparateDecl),
+    Check(CheckDecl),
     Test(TestDecl),
 }
 
@@ -123,6 +124,15 @@ pub struct SeparateDecl {
     pub span: Span,
 }
 
+/// `check risk-cleared from "checks/risk-cleared.wasm"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckDecl {
+    pub name: Name,
+    /// The module's path as written, relative to the policy file.
+    pub module: Word,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleDecl {
     pub name: Name,
@@ -154,6 +164,8 @@ pub enum ShortTerm {
     Without { word: Word, span: Span },
     /// `not in Sales`, `not contractor`
     Not { term: Box<ShortTerm>, span: Span },
+    /// `passing risk-cleared`: a custom check holds.
+    Passing { check: Name, span: Span },
 }
 
 impl ShortTerm {
@@ -164,7 +176,8 @@ impl ShortTerm {
             ShortTerm::In { span, .. }
             | ShortTerm::With { span, .. }
             | ShortTerm::Without { span, .. }
-            | ShortTerm::Not { span, .. } => *span,
+            | ShortTerm::Not { span, .. }
+            | ShortTerm::Passing { span, .. } => *span,
         }
     }
 }

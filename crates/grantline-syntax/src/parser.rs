@@ -130,6 +130,13 @@ impl Builder<'_> {
                     self.grant_item(inner.next().ok_or_else(|| self.internal(span, "right"))?)?;
                 Ok(Statement::Separate(SeparateDecl { left, right, span }))
             }
+            Rule::check_decl => {
+                let mut inner = self.significant(pair);
+                let name = self.name(inner.next().ok_or_else(|| self.internal(span, "name"))?);
+                let module =
+                    self.word(inner.next().ok_or_else(|| self.internal(span, "module"))?)?;
+                Ok(Statement::Check(CheckDecl { name, module, span }))
+            }
             Rule::rule_decl => self.rule(pair).map(Statement::Rule),
             Rule::test_decl => self.test(pair).map(Statement::Test),
             _ => Err(self.internal(span, "unexpected statement")),
@@ -435,6 +442,10 @@ impl Builder<'_> {
                     ShortTerm::Without { word, span }
                 })
             }
+            Rule::passing_term => {
+                let check = self.name(self.next_of(&mut self.significant(pair), span)?);
+                Ok(ShortTerm::Passing { check, span })
+            }
             Rule::not_term => {
                 let term = self.short_term(self.next_of(&mut self.significant(pair), span)?)?;
                 Ok(ShortTerm::Not {
@@ -477,7 +488,9 @@ impl Builder<'_> {
                 Ok(Expr::Word(self.word(word)?))
             }
             Rule::comparison => self.comparison(pair).map(Expr::Compare),
-            Rule::with_term | Rule::without_term => self.short_term(pair).map(Expr::Term),
+            Rule::with_term | Rule::without_term | Rule::passing_term => {
+                self.short_term(pair).map(Expr::Term)
+            }
             _ => Err(self.internal(span, "expression")),
         }
     }
@@ -672,6 +685,8 @@ pub(crate) fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_role
             | Rule::kw_rule
             | Rule::kw_separate
+            | Rule::kw_check
+            | Rule::kw_passing
             | Rule::kw_optional
             | Rule::kw_key
             | Rule::kw_flag

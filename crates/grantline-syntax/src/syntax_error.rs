@@ -337,6 +337,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::kw_expect | Rule::expectation => "`expect`",
         Rule::kw_no | Rule::expect_absent => "`no`",
         Rule::kw_pending | Rule::expect_pending => "`pending approval`",
+        Rule::kw_check | Rule::check_decl => "`check`",
+        Rule::kw_passing | Rule::passing_term => "`passing`",
         Rule::at_clause => "`at`",
         Rule::datetime => "a date and time (2026-12-01T09:00)",
         Rule::given_list => "`{…}`",

@@ -26,6 +26,7 @@ pub enum Key {
     /// The two sides as written (`role x` or an entitlement), sorted: the
     /// order of the sides does not matter.
     Separation(String, String),
+    Check(String),
     Test(String),
 }
 
@@ -37,6 +38,7 @@ impl Key {
             Key::Attribute(name) => format!("attribute `{name}`"),
             Key::Entitlement(name) => format!("entitlement `{name}`"),
             Key::Role(name) => format!("role `{name}`"),
+            Key::Check(name) => format!("check `{name}`"),
             Key::Rule(name) => format!("rule `{name}`"),
             Key::Separation(left, right) => format!("separation of `{left}` and `{right}`"),
             Key::Test(name) => format!("test \"{name}\""),
@@ -129,6 +131,11 @@ pub fn definitions(file: &PolicyFile, text: &str) -> Vec<Definition> {
                     let [left, right] = sides;
                     (vec![Key::Separation(left, right)], decl.span, Vec::new())
                 }
+                Statement::Check(decl) => (
+                    vec![Key::Check(decl.name.text.clone())],
+                    decl.span,
+                    Vec::new(),
+                ),
                 Statement::Test(decl) => (
                     vec![Key::Test(decl.name.text.clone())],
                     decl.span,

@@ -345,6 +345,7 @@ fn canonical(condition: &Condition, blank: Option<&[usize]>, out: &mut String) {
             }
         }
         Condition::Flag { attribute } => out.push_str(&format!("flag{attribute:?}")),
+        Condition::Check { check } => out.push_str(&format!("check{check:?}")),
         Condition::Present { attribute } => out.push_str(&format!("with{attribute:?}")),
         Condition::Compare {
             attribute,
