@@ -233,19 +233,15 @@ fn load_evaluator(source: &PolicySource) -> Result<Evaluator, Failure> {
         }
         None => {
             let sources = load_sources(&source.policies)?;
-            let compiled = grantline_compiler::compile(&sources);
+            let compiled = grantline::compile(&sources).map_err(crate::setup_failure)?;
             let Some(policy) = compiled.policy else {
                 return Err(Failure::Policy(compiled.diagnostics));
             };
             (&source.policies, policy)
         }
     };
-    Evaluator::new(policy).map_err(|error| {
-        Failure::Input(format!(
-            "{}: the compiled policies are inconsistent: {error}",
-            name.display()
-        ))
-    })
+    grantline::evaluator(policy)
+        .map_err(|error| Failure::Input(format!("{}: {error}", name.display())))
 }
 
 fn read_mapping(file: Option<&Path>) -> Result<Mapping, Failure> {

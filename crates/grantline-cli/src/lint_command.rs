@@ -78,7 +78,7 @@ pub fn run(args: &LintArgs) -> Result<(), Failure> {
 
     let sources = grantline_compiler::load_path(&args.policies)
         .map_err(|error| Failure::Unusable(vec![error.to_diagnostic()]))?;
-    let compiled = grantline_compiler::compile(&sources);
+    let compiled = grantline::compile(&sources).map_err(crate::setup_failure)?;
     let Some(policy) = compiled.policy else {
         return Err(Failure::Unusable(compiled.diagnostics));
     };
@@ -88,12 +88,8 @@ pub fn run(args: &LintArgs) -> Result<(), Failure> {
             grantline::render::diagnostics_human(&compiled.diagnostics, stderr_color())
         );
     }
-    let evaluator = Evaluator::new(policy.clone()).map_err(|error| {
-        Failure::Usage(format!(
-            "{}: the compiled policies are inconsistent: {error}",
-            args.policies.display()
-        ))
-    })?;
+    let evaluator = grantline::evaluator(policy.clone())
+        .map_err(|error| Failure::Usage(format!("{}: {error}", args.policies.display())))?;
     let people = match &args.people {
         Some(file) => Some(read_people(&evaluator, file)?),
         None => None,
@@ -330,8 +326,7 @@ pub(crate) fn lint_policy(
     config: &LintConfig,
     at: When,
 ) -> Result<LintReport, String> {
-    let evaluator = Evaluator::new(policy.clone())
-        .map_err(|error| format!("the policies are inconsistent: {error}"))?;
+    let evaluator = grantline::evaluator(policy.clone()).map_err(|error| error.to_string())?;
     Ok(lint(&LintInput {
         policy,
         evaluator: &evaluator,

@@ -327,6 +327,11 @@ fn plural(count: usize) -> &'static str {
     }
 }
 
+/// A failure to set up what compiling needs (the check sandbox).
+pub(crate) fn setup_failure(error: grantline::Error) -> Failure {
+    Failure::Input(error.to_string())
+}
+
 fn load_sources(path: &Path) -> Result<grantline::SourceMap, Failure> {
     grantline_compiler::load_path(path)
         .map_err(|error| Failure::Policy(vec![error.to_diagnostic()]))
@@ -334,7 +339,7 @@ fn load_sources(path: &Path) -> Result<grantline::SourceMap, Failure> {
 
 fn check(path: &Path, format: DiagnosticFormat, color: bool) -> Result<(), Failure> {
     let sources = load_sources(path)?;
-    let compiled = grantline_compiler::compile(&sources);
+    let compiled = grantline::compile(&sources).map_err(setup_failure)?;
     if let DiagnosticFormat::Json = format {
         print_out(&grantline::render::diagnostics_json(&compiled.diagnostics))?;
         return if compiled.has_errors() {
@@ -372,7 +377,7 @@ fn check(path: &Path, format: DiagnosticFormat, color: bool) -> Result<(), Failu
 
 fn compile(path: &Path, output: Option<&Path>) -> Result<(), Failure> {
     let sources = load_sources(path)?;
-    let compiled = grantline_compiler::compile(&sources);
+    let compiled = grantline::compile(&sources).map_err(setup_failure)?;
     let Some(policy) = compiled.policy else {
         return Err(Failure::Policy(compiled.diagnostics));
     };

@@ -72,16 +72,12 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     }
     let sources = grantline_compiler::load_path(&args.policies)
         .map_err(|error| Failure::Policy(vec![error.to_diagnostic()]))?;
-    let compiled = grantline_compiler::compile(&sources);
+    let compiled = grantline::compile(&sources).map_err(crate::setup_failure)?;
     let Some(policy) = compiled.policy else {
         return Err(Failure::Policy(compiled.diagnostics));
     };
-    let evaluator = Evaluator::new(policy).map_err(|error| {
-        Failure::Input(format!(
-            "{}: the compiled policies are inconsistent: {error}",
-            args.policies.display()
-        ))
-    })?;
+    let evaluator = grantline::evaluator(policy)
+        .map_err(|error| Failure::Input(format!("{}: {error}", args.policies.display())))?;
     let Some(key) = evaluator.policy().key_attribute().map(|a| a.name.clone()) else {
         return Err(Failure::Usage(format!(
             "the schema of {} has no key attribute: mark the attribute that identifies a person, e.g. `attribute employee_id: key text`",

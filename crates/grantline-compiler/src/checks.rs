@@ -27,9 +27,9 @@ pub struct ModuleProblem {
 /// WebAssembly sandbox (`grantline-sandbox`) checks that it is valid,
 /// imports only what the host offers and exports the check interface.
 pub trait ModuleValidator {
-    /// `Ok` with `sha256:` and the hex digest of the module's bytes, or what
-    /// is wrong with it.
-    fn validate(&self, path: &Path) -> Result<String, ModuleProblem>;
+    /// `Ok` with `sha256:` and the hex digest of the bytes of check
+    /// `name`'s module, declared at `path`, or what is wrong with it.
+    fn validate(&self, name: &str, path: &Path) -> Result<String, ModuleProblem>;
 }
 
 /// The validator of a compiler without the sandbox: the module must be a
@@ -39,7 +39,7 @@ pub trait ModuleValidator {
 pub struct ReadableModule;
 
 impl ModuleValidator for ReadableModule {
-    fn validate(&self, path: &Path) -> Result<String, ModuleProblem> {
+    fn validate(&self, _name: &str, path: &Path) -> Result<String, ModuleProblem> {
         let bytes = std::fs::read(path).map_err(|error| unreadable(&error))?;
         Ok(sha256(&bytes))
     }
@@ -118,7 +118,7 @@ fn check(context: &mut Context<'_>, decl: &CheckDecl) -> Option<ir::Check> {
         return None;
     }
     let path = resolve(context, decl, written);
-    match context.modules.validate(&path) {
+    match context.modules.validate(&decl.name.text, &path) {
         Ok(sha256) => Some(ir::Check {
             name: decl.name.text.clone(),
             module: path.to_string_lossy().into_owned(),

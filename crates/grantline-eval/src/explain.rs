@@ -128,6 +128,7 @@ pub(crate) fn explain(
         granted,
         rules: rules.into_iter().map(|(_, r)| r).collect(),
         warnings: decision.warnings,
+        checks: decision.checks,
     })
 }
 

@@ -205,6 +205,9 @@ pub struct Explanation {
     /// conditions), then the others; ties in source order.
     pub rules: Vec<RuleExplanation>,
     pub warnings: Vec<Warning>,
+    /// The custom checks run for the identity, as in [`Decision::checks`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use grantline_ir::SourceLocation;
 
+use crate::checks::{CheckError, CheckOutcome, CheckResult};
 use crate::output::{
     Decision, DeniedEntitlement, Explanation, GrantStatus, GrantedEntitlement, Reason, RuleEffect,
     RuleExplanation, RuleOutcome, Verdict, Warning,
@@ -226,8 +227,39 @@ pub fn decision_text(decision: &Decision, tz: Tz) -> String {
             );
         }
     }
+    checks_section(&mut out, &decision.checks, &decision.errors);
     warnings_section(&mut out, &decision.warnings);
     out
+}
+
+/// The custom checks run and, for one that could not run, the cause and
+/// the rules it decided (fail closed).
+fn checks_section(out: &mut String, checks: &[CheckResult], errors: &[CheckError]) {
+    if checks.is_empty() {
+        return;
+    }
+    out.push_str("checks:\n");
+    let w = width(checks.iter().map(|c| c.check.as_str()));
+    for check in checks {
+        let outcome = match (check.outcome, &check.error) {
+            (CheckOutcome::Passed, _) => "passed".to_string(),
+            (CheckOutcome::Failed, _) => "failed".to_string(),
+            (CheckOutcome::Error, Some(cause)) => format!("could not run: {cause}"),
+            (CheckOutcome::Error, None) => "could not run".to_string(),
+        };
+        let _ = writeln!(out, "  {:<w$}  {outcome}", check.check);
+        let decided: Vec<String> = errors
+            .iter()
+            .filter(|e| e.check == check.check)
+            .map(|e| rule_ref(&e.rule, &e.source))
+            .collect();
+        if !decided.is_empty() {
+            let _ = writeln!(out, "  {:<w$}  failed closed in {}", "", decided.join(", "));
+        }
+        if !check.log.is_empty() {
+            let _ = writeln!(out, "  {:<w$}  log: {}", "", check.log.trim_end());
+        }
+    }
 }
 
 fn failed_text(rule: &RuleExplanation) -> String {
@@ -348,6 +380,7 @@ pub fn explanation_text(explanation: &Explanation, tz: Tz) -> String {
             outcome_text(rule, reason, tz)
         );
     }
+    checks_section(&mut out, &explanation.checks, &[]);
     warnings_section(&mut out, &explanation.warnings);
     out
 }

@@ -525,6 +525,7 @@ struct AnyModule;
 impl grantline_compiler::ModuleValidator for AnyModule {
     fn validate(
         &self,
+        _name: &str,
         path: &std::path::Path,
     ) -> Result<String, grantline_compiler::ModuleProblem> {
         Ok(format!("sha256:{}", path.display()))

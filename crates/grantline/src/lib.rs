@@ -7,17 +7,21 @@ use grantline_eval::Evaluator;
 
 pub use grantline_compiler::{LoadError, PolicyTest, Severity};
 
+mod checks;
 pub mod testing;
+
+#[cfg(feature = "wasm")]
+pub use checks::SandboxLimits;
 
 /// The examples of `docs/testing.md`, run as doctests.
 #[doc = include_str!("../../../docs/testing.md")]
 #[cfg(doctest)]
 pub struct TestingGuide;
 pub use grantline_eval::{
-    AttributeValue, Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition,
-    FieldError, GrantStatus, GrantedEntitlement, Identity, IdentityError, IndexStats,
-    IrValidationError, Reason, RuleExplanation, RuleOutcome, RuleRef, SeparationConflict,
-    StrictJson, UnknownEntitlement, UpcomingGrant, Verdict, Warning,
+    AttributeValue, CheckError, CheckOutcome, CheckResult, Decision, DeniedEntitlement, DenyReason,
+    Explanation, FailedCondition, FieldError, GrantStatus, GrantedEntitlement, Identity,
+    IdentityError, IndexStats, IrValidationError, Reason, RuleExplanation, RuleOutcome, RuleRef,
+    SeparationConflict, StrictJson, UnknownEntitlement, UpcomingGrant, Verdict, Warning,
 };
 pub use grantline_ir::{IrError, PolicySet, SourceLocation, IR_VERSION};
 pub use grantline_syntax::{Diagnostic, SourceMap};
@@ -45,6 +49,21 @@ pub enum Error {
     /// A compiled IR document is inconsistent (hand-edited or corrupted).
     #[error(transparent)]
     InvalidIr(#[from] IrValidationError),
+    /// A custom check's module could not be loaded for evaluation: missing,
+    /// changed since the policies were compiled, or not a check module.
+    #[error("check `{check}` ({module}): {message}")]
+    Check {
+        check: String,
+        module: String,
+        message: String,
+    },
+    /// The policies declare custom checks and this build has no sandbox to
+    /// run them (the `wasm` feature of the `grantline` crate is off).
+    #[error("the policies declare custom checks ({checks}); enable the `wasm` feature of the `grantline` crate to run them")]
+    ChecksUnavailable { checks: String },
+    /// The WebAssembly sandbox could not be set up with these limits.
+    #[error("cannot set up the check sandbox: {message}")]
+    Sandbox { message: String },
 }
 
 impl Error {
@@ -71,6 +90,82 @@ fn summarize(diagnostics: &[Diagnostic]) -> String {
     format!("the policies have {errors} error{plural}{first}")
 }
 
+/// Settings of an [`Engine`] to load: see [`Engine::builder`].
+#[derive(Default)]
+pub struct EngineBuilder {
+    checks: checks::CheckSetup,
+}
+
+impl EngineBuilder {
+    /// The limits every custom check call runs under (instructions, memory,
+    /// stack, module and input sizes); defaults in `docs/custom-checks.md`.
+    #[cfg(feature = "wasm")]
+    pub fn sandbox_limits(mut self, limits: SandboxLimits) -> Self {
+        self.checks.limits = limits;
+        self
+    }
+
+    /// The module of check `name` (WebAssembly binary or text), used instead
+    /// of the file its `check` declaration names: for modules shipped inside
+    /// the program.
+    pub fn check_module(mut self, name: &str, module: Vec<u8>) -> Self {
+        self.checks.modules.insert(name.to_string(), module);
+        self
+    }
+
+    /// [`Engine::from_path`] with these settings.
+    pub fn from_path(self, path: impl AsRef<Path>) -> Result<Engine, Error> {
+        let sources = grantline_compiler::load_path(path.as_ref())?;
+        self.from_sources(&sources)
+    }
+
+    /// [`Engine::from_source`] with these settings.
+    pub fn from_source(self, name: &str, text: &str) -> Result<Engine, Error> {
+        let mut sources = SourceMap::new();
+        sources.add(name, text);
+        self.from_sources(&sources)
+    }
+
+    /// [`Engine::from_sources`] with these settings.
+    pub fn from_sources(self, sources: &SourceMap) -> Result<Engine, Error> {
+        let compiled = checks::compile(sources, &self.checks)?;
+        match compiled.policy {
+            Some(policy) => Ok(Engine {
+                evaluator: checks::evaluator(policy, &self.checks)?,
+                warnings: compiled.diagnostics,
+                tests: compiled.tests,
+            }),
+            None => Err(Error::Compile(compiled.diagnostics)),
+        }
+    }
+
+    /// [`Engine::from_ir`] with these settings.
+    pub fn from_ir(self, policy: PolicySet) -> Result<Engine, Error> {
+        Ok(Engine {
+            evaluator: checks::evaluator(policy, &self.checks)?,
+            warnings: Vec::new(),
+            tests: Vec::new(),
+        })
+    }
+
+    /// [`Engine::from_ir_json`] with these settings.
+    pub fn from_ir_json(self, text: &str) -> Result<Engine, Error> {
+        self.from_ir(PolicySet::from_json(text)?)
+    }
+}
+
+/// Compiles `sources` as the `grantline` command does: custom check
+/// modules validated in the sandbox when the `wasm` feature is on.
+pub fn compile(sources: &SourceMap) -> Result<grantline_compiler::Compilation, Error> {
+    checks::compile(sources, &checks::CheckSetup::default())
+}
+
+/// The evaluator of a compiled policy set, its custom checks loaded into the
+/// sandbox (`wasm` feature), for tools that work with the evaluator itself.
+pub fn evaluator(policy: PolicySet) -> Result<Evaluator, Error> {
+    checks::evaluator(policy, &checks::CheckSetup::default())
+}
+
 /// A loaded policy set, ready to evaluate identities.
 ///
 /// An `Engine` is immutable and `Sync`: share one across threads and call
@@ -85,45 +180,33 @@ pub struct Engine {
 impl Engine {
     /// Compiles a policy folder (every `*.grant` file below it) or one file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, Error> {
-        let sources = grantline_compiler::load_path(path.as_ref())?;
-        Engine::from_sources(&sources)
+        Engine::builder().from_path(path)
     }
 
     /// Compiles policy text held in memory; `name` appears in diagnostics.
     pub fn from_source(name: &str, text: &str) -> Result<Engine, Error> {
-        let mut sources = SourceMap::new();
-        sources.add(name, text);
-        Engine::from_sources(&sources)
+        Engine::builder().from_source(name, text)
     }
 
     /// Compiles several in-memory files as one policy set.
     pub fn from_sources(sources: &SourceMap) -> Result<Engine, Error> {
-        let compiled = grantline_compiler::compile(sources);
-        match compiled.policy {
-            Some(policy) => {
-                let evaluator = Evaluator::new(policy)?;
-                Ok(Engine {
-                    evaluator,
-                    warnings: compiled.diagnostics,
-                    tests: compiled.tests,
-                })
-            }
-            None => Err(Error::Compile(compiled.diagnostics)),
-        }
+        Engine::builder().from_sources(sources)
     }
 
     /// Loads a compiled policy set, validating it first. No parser involved.
     pub fn from_ir(policy: PolicySet) -> Result<Engine, Error> {
-        Ok(Engine {
-            evaluator: Evaluator::new(policy)?,
-            warnings: Vec::new(),
-            tests: Vec::new(),
-        })
+        Engine::builder().from_ir(policy)
     }
 
     /// Loads a compiled IR document as written by `grantline compile`.
     pub fn from_ir_json(text: &str) -> Result<Engine, Error> {
-        Engine::from_ir(PolicySet::from_json(text)?)
+        Engine::builder().from_ir_json(text)
+    }
+
+    /// An engine with settings: the sandbox limits of custom checks, and
+    /// check modules registered by name instead of read from their paths.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
     }
 
     /// The compiled policy set.

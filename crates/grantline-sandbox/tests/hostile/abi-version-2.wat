@@ -1,0 +1,6 @@
+;; Implements an ABI this sandbox does not: rejected at load.
+(module
+  (memory (export "memory") 1)
+  (func (export "grantline_alloc") (param i32) (result i32) i32.const 1024)
+  (func (export "grantline_abi_version") (result i32) i32.const 2)
+  (func (export "grantline_check") (param i32 i32) (result i32) i32.const 1))
