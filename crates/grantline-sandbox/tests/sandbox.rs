@@ -125,12 +125,17 @@ fn unbounded_memory_growth_hits_the_memory_limit() {
 }
 
 #[test]
-fn a_module_whose_initial_memory_is_over_the_limit_fails_at_the_call() {
+fn a_module_whose_initial_memory_is_over_the_limit_is_rejected_at_load() {
     let sandbox = Sandbox::new(Limits::default()).unwrap();
-    assert_eq!(
-        failure(&sandbox, "huge-initial-memory.wat"),
-        CheckFailure::MemoryLimit { limit: 16 << 20 }
+    let LoadError::Invalid { message } = hostile(&sandbox, "huge-initial-memory.wat").unwrap_err()
+    else {
+        panic!("not refused as invalid");
+    };
+    assert!(
+        message.contains("minimum byte size of 33554432 which exceeds the limit of 0x1000000"),
+        "{message}"
     );
+    still_works(&sandbox);
 }
 
 #[test]

@@ -1,5 +1,5 @@
-;; Asks for 32 MiB of memory up front, over the 16 MiB limit: the call
-;; fails when the instance is created.
+;; Asks for 32 MiB of memory up front, over the 16 MiB limit: rejected
+;; when it is loaded.
 (module
   (memory (export "memory") 512)
   (func (export "grantline_alloc") (param i32) (result i32) i32.const 1024)
