@@ -53,7 +53,7 @@ fn engines() -> (Engine, Engine) {
     let module = Path::new(ROOT).join("policies/checks/always-pass.wat");
     with_check.add(
         "checked.grant",
-        &format!(
+        format!(
             "check trivial from {:?}\nrule checked:\n    anyone passing trivial grants slack\n",
             module.display().to_string()
         ),
