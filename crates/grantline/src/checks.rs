@@ -26,13 +26,39 @@ pub(crate) struct CheckSetup {
     #[cfg(feature = "wasm")]
     pub(crate) limits: SandboxLimits,
     pub(crate) modules: HashMap<String, Vec<u8>>,
+    /// Made when first needed, then shared by compiling and evaluating, so
+    /// that each module is compiled once.
+    #[cfg(feature = "wasm")]
+    sandbox: std::sync::OnceLock<grantline_sandbox::Sandbox>,
 }
 
-/// Module bytes registered for check `name`, or those of its file.
-fn module_bytes(setup: &CheckSetup, name: &str, path: &std::path::Path) -> Result<Vec<u8>, String> {
-    match setup.modules.get(name) {
-        Some(bytes) => Ok(bytes.clone()),
-        None => std::fs::read(path).map_err(|error| grantline_compiler::unreadable(&error).message),
+impl CheckSetup {
+    /// The setup of [`crate::compile`] and [`crate::evaluator`]: default
+    /// limits, one sandbox for the whole process.
+    pub(crate) fn shared() -> &'static CheckSetup {
+        static SHARED: std::sync::OnceLock<CheckSetup> = std::sync::OnceLock::new();
+        SHARED.get_or_init(CheckSetup::default)
+    }
+
+    #[cfg(feature = "wasm")]
+    fn sandbox(&self) -> Result<&grantline_sandbox::Sandbox, Error> {
+        if let Some(sandbox) = self.sandbox.get() {
+            return Ok(sandbox);
+        }
+        let sandbox = grantline_sandbox::Sandbox::new(self.limits.clone()).map_err(|error| {
+            Error::Sandbox {
+                message: error.to_string(),
+            }
+        })?;
+        Ok(self.sandbox.get_or_init(|| sandbox))
+    }
+
+    /// The module registered for check `name`, or the bytes of its file.
+    fn module_bytes(&self, name: &str, path: &std::path::Path) -> Result<Vec<u8>, ModuleProblem> {
+        match self.modules.get(name) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => std::fs::read(path).map_err(|error| grantline_compiler::unreadable(&error)),
+        }
     }
 }
 
@@ -41,13 +67,10 @@ fn module_bytes(setup: &CheckSetup, name: &str, path: &std::path::Path) -> Resul
 pub(crate) fn compile(sources: &SourceMap, setup: &CheckSetup) -> Result<Compilation, Error> {
     #[cfg(feature = "wasm")]
     {
-        let sandbox = sandbox(setup)?;
+        let sandbox = setup.sandbox()?;
         Ok(grantline_compiler::compile_with(
             sources,
-            &SandboxValidator {
-                sandbox: &sandbox,
-                setup,
-            },
+            &SandboxValidator { sandbox, setup },
         ))
     }
     #[cfg(not(feature = "wasm"))]
@@ -66,7 +89,7 @@ pub(crate) fn evaluator(policy: PolicySet, setup: &CheckSetup) -> Result<Evaluat
     }
     #[cfg(feature = "wasm")]
     {
-        let sandbox = sandbox(setup)?;
+        let sandbox = setup.sandbox()?;
         let mut modules = HashMap::new();
         for check in &policy.checks {
             let path = std::path::Path::new(&check.module);
@@ -75,7 +98,9 @@ pub(crate) fn evaluator(policy: PolicySet, setup: &CheckSetup) -> Result<Evaluat
                 module: check.module.clone(),
                 message,
             };
-            let bytes = module_bytes(setup, &check.name, path).map_err(failed)?;
+            let bytes = setup
+                .module_bytes(&check.name, path)
+                .map_err(|problem| failed(problem.message))?;
             let digest = grantline_compiler::sha256(&bytes);
             if !check.sha256.is_empty() && digest != check.sha256 {
                 return Err(failed(format!(
@@ -112,20 +137,9 @@ struct Registered<'s> {
 #[cfg(not(feature = "wasm"))]
 impl ModuleValidator for Registered<'_> {
     fn validate(&self, name: &str, path: &std::path::Path) -> Result<String, ModuleProblem> {
-        let bytes = module_bytes(self.setup, name, path).map_err(|message| ModuleProblem {
-            message,
-            hint: "the path is relative to the folder of the policy file that declares the check"
-                .to_string(),
-        })?;
+        let bytes = self.setup.module_bytes(name, path)?;
         Ok(grantline_compiler::sha256(&bytes))
     }
-}
-
-#[cfg(feature = "wasm")]
-fn sandbox(setup: &CheckSetup) -> Result<grantline_sandbox::Sandbox, Error> {
-    grantline_sandbox::Sandbox::new(setup.limits.clone()).map_err(|error| Error::Sandbox {
-        message: error.to_string(),
-    })
 }
 
 /// Validates modules at compile time by loading them into the sandbox.
@@ -138,11 +152,7 @@ struct SandboxValidator<'s> {
 #[cfg(feature = "wasm")]
 impl ModuleValidator for SandboxValidator<'_> {
     fn validate(&self, name: &str, path: &std::path::Path) -> Result<String, ModuleProblem> {
-        let bytes = module_bytes(self.setup, name, path).map_err(|message| ModuleProblem {
-            message,
-            hint: "the path is relative to the folder of the policy file that declares the check"
-                .to_string(),
-        })?;
+        let bytes = self.setup.module_bytes(name, path)?;
         self.sandbox
             .load(&bytes)
             .map_err(|error| ModuleProblem {

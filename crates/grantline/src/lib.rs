@@ -157,13 +157,13 @@ impl EngineBuilder {
 /// Compiles `sources` as the `grantline` command does: custom check
 /// modules validated in the sandbox when the `wasm` feature is on.
 pub fn compile(sources: &SourceMap) -> Result<grantline_compiler::Compilation, Error> {
-    checks::compile(sources, &checks::CheckSetup::default())
+    checks::compile(sources, checks::CheckSetup::shared())
 }
 
 /// The evaluator of a compiled policy set, its custom checks loaded into the
 /// sandbox (`wasm` feature), for tools that work with the evaluator itself.
 pub fn evaluator(policy: PolicySet) -> Result<Evaluator, Error> {
-    checks::evaluator(policy, &checks::CheckSetup::default())
+    checks::evaluator(policy, checks::CheckSetup::shared())
 }
 
 /// A loaded policy set, ready to evaluate identities.
