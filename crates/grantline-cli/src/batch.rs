@@ -39,15 +39,7 @@ pub(crate) fn run(
     audit_log: Option<&Path>,
 ) -> Result<(), Failure> {
     let evaluator = load_evaluator(source)?;
-    let mapping = read_mapping(mapping)?;
-    let problems: Vec<String> = mapping
-        .check(&evaluator)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    if !problems.is_empty() {
-        return Err(Failure::Input(problems.join("\nerror: ")));
-    }
+    let mapping = read_mapping(mapping, &evaluator)?;
     let at = at.resolve_in(evaluator.timezone());
     let key = evaluator
         .policy()
@@ -244,14 +236,24 @@ fn load_evaluator(source: &PolicySource) -> Result<Evaluator, Failure> {
         .map_err(|error| Failure::Input(format!("{}: {error}", name.display())))
 }
 
-fn read_mapping(file: Option<&Path>) -> Result<Mapping, Failure> {
+/// The mapping in `file` (none: the default), checked against the schema.
+pub(crate) fn read_mapping(file: Option<&Path>, evaluator: &Evaluator) -> Result<Mapping, Failure> {
     let Some(file) = file else {
         return Ok(Mapping::default());
     };
     let text = std::fs::read_to_string(file)
         .map_err(|error| Failure::Input(format!("cannot read {}: {error}", file.display())))?;
-    Mapping::parse(&file.display().to_string(), &text)
-        .map_err(|error| Failure::Input(error.to_string()))
+    let mapping = Mapping::parse(&file.display().to_string(), &text)
+        .map_err(|error| Failure::Input(error.to_string()))?;
+    let problems: Vec<String> = mapping
+        .check(evaluator)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if !problems.is_empty() {
+        return Err(Failure::Input(problems.join("\nerror: ")));
+    }
+    Ok(mapping)
 }
 
 /// Bytes of the export read, and records, on standard error when it is a

@@ -1,7 +1,7 @@
 //! `grantline plan`: the grant, revoke and approval actions that take every
 //! person from one HR state to the next. See `grantline_provision`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,11 @@ enum PlanFormat {
 struct Export {
     people: BTreeMap<String, Identity>,
     rejected: usize,
+    /// The keys of the rejected records that name one.
+    rejected_keys: BTreeSet<String>,
+    /// Rejected records that name nobody (no readable key, or a part of the
+    /// file that could not be read as a record).
+    rejected_without_key: usize,
     /// For the audit log.
     input: AuditInput,
 }
@@ -84,15 +89,7 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
             args.policies.display()
         )));
     };
-    let mapping = match &args.mapping {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
-            Mapping::parse(&file.display().to_string(), &text)
-                .map_err(|e| Failure::Input(e.to_string()))?
-        }
-        None => Mapping::default(),
-    };
+    let mapping = crate::batch::read_mapping(args.mapping.as_deref(), &evaluator)?;
 
     let now = args.at.resolve_in(evaluator.timezone());
     let earlier = match args.from {
@@ -107,16 +104,51 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     let after_people = after.as_ref().map_or(&before.people, |a| &a.people);
     let rejected = before.rejected + after.as_ref().map_or(0, |a| a.rejected);
 
-    let keys: std::collections::BTreeSet<&String> =
-        before.people.keys().chain(after_people.keys()).collect();
-    let people: Vec<Person<'_>> = keys
-        .into_iter()
-        .map(|key| Person {
+    // A person with a rejected record is left out: planning them from the
+    // other export alone would revoke everything (or grant everything) on
+    // a typing error in the HR data. Their access stays as it is until the
+    // record is fixed.
+    let mut held_back: BTreeSet<&String> = before.rejected_keys.iter().collect();
+    held_back.extend(
+        after
+            .as_ref()
+            .map_or(&before.rejected_keys, |a| &a.rejected_keys),
+    );
+    let after_unreadable = after
+        .as_ref()
+        .map_or(before.rejected_without_key, |a| a.rejected_without_key);
+    let keys: BTreeSet<&String> = before.people.keys().chain(after_people.keys()).collect();
+    let mut people: Vec<Person<'_>> = Vec::with_capacity(keys.len());
+    for key in keys {
+        let person = Person {
             key,
             before: before.people.get(key),
             after: after_people.get(key),
-        })
-        .collect();
+        };
+        // Missing from a later export with unreadable records: perhaps one
+        // of them, so not a leaver.
+        let maybe_unreadable = person.after.is_none() && after_unreadable > 0;
+        if held_back.contains(key) || maybe_unreadable {
+            held_back.insert(key);
+        } else {
+            people.push(person);
+        }
+    }
+    if !held_back.is_empty() {
+        let names: Vec<&str> = held_back.iter().map(|k| k.as_str()).collect();
+        eprintln!(
+            "warning: {} left out of the plan, their access unchanged until their records are fixed: {}{}",
+            plural(held_back.len(), "person", "people"),
+            names.iter().take(20).copied().collect::<Vec<_>>().join(", "),
+            if names.len() > 20 { ", …" } else { "" }
+        );
+        if after_unreadable > 0 {
+            eprintln!(
+                "  (the later export has {} that name nobody: the people missing from it are not treated as leavers)",
+                plural(after_unreadable, "rejected record", "rejected records")
+            );
+        }
+    }
     let actions = plan(&evaluator, &people, earlier, now);
 
     if let Some(log) = &args.audit {
@@ -142,7 +174,13 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
 
     let mut out = std::io::stdout().lock();
     let text = match args.format {
-        PlanFormat::Text => table(&actions, rejected, now),
+        PlanFormat::Text => table(
+            &actions,
+            rejected,
+            held_back.len(),
+            now,
+            evaluator.timezone(),
+        ),
         PlanFormat::Jsonl => {
             let mut text = String::new();
             for action in &actions {
@@ -180,6 +218,8 @@ fn read_export(
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut people = BTreeMap::new();
     let mut rejected = 0;
+    let mut rejected_keys = BTreeSet::new();
+    let mut rejected_without_key = 0;
     for record in reader.by_ref() {
         match record {
             Ok(record) => {
@@ -191,6 +231,12 @@ fn read_export(
             Err(rejection) => {
                 rejected += 1;
                 eprintln!("error: {rejection}");
+                match &rejection.key {
+                    Some(key) => {
+                        rejected_keys.insert(key.value.clone());
+                    }
+                    None => rejected_without_key += 1,
+                }
             }
         }
     }
@@ -206,6 +252,8 @@ fn read_export(
     Ok(Export {
         people,
         rejected,
+        rejected_keys,
+        rejected_without_key,
         input: AuditInput {
             file: name,
             sha256,
@@ -236,7 +284,19 @@ fn describe(trigger: &Trigger) -> String {
     }
 }
 
-fn table(actions: &[Action], rejected: usize, now: DateTime<Utc>) -> String {
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The plan as a table; future instants in the policy set's time zone, with
+/// its abbreviation, as the policies' dates are.
+fn table(
+    actions: &[Action],
+    rejected: usize,
+    left_out: usize,
+    now: DateTime<Utc>,
+    timezone: chrono_tz::Tz,
+) -> String {
     let mut text = String::new();
     let rows: Vec<[String; 5]> = actions
         .iter()
@@ -244,7 +304,10 @@ fn table(actions: &[Action], rejected: usize, now: DateTime<Utc>) -> String {
             let when = if a.effective <= now {
                 "now".to_string()
             } else {
-                a.effective.format("%Y-%m-%d %H:%M").to_string()
+                a.effective
+                    .with_timezone(&timezone)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
             };
             let mut reason = describe(&a.trigger);
             if !a.rules.is_empty() {
@@ -293,9 +356,7 @@ fn table(actions: &[Action], rejected: usize, now: DateTime<Utc>) -> String {
         text.push('\n');
     }
     let totals = Totals::of(actions);
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let _ = writeln!(
+    let _ = write!(
         text,
         "{}, {}, {}, {}",
         plural(totals.grants, "grant", "grants"),
@@ -307,5 +368,9 @@ fn table(actions: &[Action], rejected: usize, now: DateTime<Utc>) -> String {
         ),
         plural(rejected, "record rejected", "records rejected"),
     );
+    if left_out > 0 {
+        let _ = write!(text, " ({} left out)", plural(left_out, "person", "people"));
+    }
+    text.push('\n');
     text
 }

@@ -200,3 +200,108 @@ fn a_scim_export_with_a_mapping_gives_the_same_plan() {
     assert!(!scim.is_empty());
     assert_eq!(scim, json);
 }
+
+/// A copy of the later export with some lines replaced, in a temporary file.
+fn after_with(test: &str, edit: impl Fn(usize, &str) -> String) -> std::path::PathBuf {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let text = std::fs::read_to_string(format!("{root}/{AFTER}")).unwrap();
+    let edited: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| edit(i, line) + "\n")
+        .collect();
+    let path = std::env::temp_dir().join(format!(
+        "grantline-plan-{test}-{}.jsonl",
+        std::process::id()
+    ));
+    std::fs::write(&path, edited).unwrap();
+    path
+}
+
+fn people_in(jsonl: &str) -> std::collections::BTreeSet<String> {
+    jsonl
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|action| action["person"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_person_whose_later_record_is_rejected_is_left_out_not_revoked() {
+    // Alice's later record has a misspelled department: she keeps what she
+    // has (no revokes) until it is fixed, and the run says so.
+    let after = after_with("rejected", |i, line| {
+        if i == 0 {
+            line.replace(
+                "\"department\": \"Marketing\"",
+                "\"department\": \"Marketting\"",
+            )
+        } else {
+            line.to_string()
+        }
+    });
+    let output = grantline(&[
+        "plan",
+        "policies",
+        "--before",
+        BEFORE,
+        "--after",
+        after.to_str().unwrap(),
+        "--at",
+        AT,
+        "--format",
+        "jsonl",
+    ]);
+    std::fs::remove_file(&after).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("1 person left out of the plan") && stderr.contains("NW-00412"),
+        "{stderr}"
+    );
+    let planned = people_in(&String::from_utf8(output.stdout).unwrap());
+    assert!(!planned.contains("NW-00412"), "{planned:?}");
+    // Everyone else is planned as without the typo.
+    let whole = grantline(&[
+        "plan", "policies", "--before", BEFORE, "--after", AFTER, "--at", AT, "--format", "jsonl",
+    ]);
+    let mut expected = people_in(&String::from_utf8(whole.stdout).unwrap());
+    expected.remove("NW-00412");
+    assert_eq!(planned, expected);
+}
+
+#[test]
+fn an_unreadable_later_record_makes_no_one_a_leaver() {
+    // A line that is not JSON names nobody: whoever is missing from the
+    // later export may be that line, so no one is revoked as a leaver.
+    let after = after_with("unreadable", |i, line| {
+        if i == 0 {
+            "{\"employee_id\": \"NW-00412\", oops".to_string()
+        } else {
+            line.to_string()
+        }
+    });
+    let output = grantline(&[
+        "plan",
+        "policies",
+        "--before",
+        BEFORE,
+        "--after",
+        after.to_str().unwrap(),
+        "--at",
+        AT,
+    ]);
+    std::fs::remove_file(&after).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("NW-00412"), "{stderr}");
+    assert!(stderr.contains("not treated as leavers"), "{stderr}");
+    assert!(!stdout.contains("NW-00412"), "{stdout}");
+    assert!(!stdout.contains("left the HR data"), "{stdout}");
+    // Alice, and Grace who really left: both wait for the file to be fixed.
+    assert!(
+        stdout.contains("1 record rejected (2 people left out)"),
+        "{stdout}"
+    );
+}

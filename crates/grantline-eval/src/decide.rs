@@ -152,7 +152,7 @@ impl Evaluator {
     /// `codes` (the identity's encoded values) are given, else from its
     /// tree. `None` when the rule has no effect with it (a grant whose
     /// condition is not true, a deny whose condition is false).
-    fn effective_truth(
+    pub(crate) fn effective_truth(
         &self,
         index: usize,
         values: &Values,

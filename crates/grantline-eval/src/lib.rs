@@ -43,6 +43,7 @@ mod index;
 mod output;
 mod program;
 pub mod render;
+mod schedule;
 mod strict_json;
 mod time;
 

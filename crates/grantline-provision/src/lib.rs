@@ -3,18 +3,21 @@
 //! what they give in the next.
 //!
 //! A person's *state* is their identity (or their absence from the HR data)
-//! at an instant. [`plan_person`] evaluates both states and compares:
+//! at an instant. [`plan_person`] evaluates the earlier state, then the
+//! later identity at the later instant and at every later instant where one
+//! of its windows opens or closes, and compares each evaluation with the
+//! one before:
 //!
-//! - an entitlement granted now and not held before: `grant`, effective at
-//!   the later instant;
-//! - one that opens later (a future start date, a window from a date):
-//!   `grant`, effective when it opens;
-//! - one pending approval now and neither held nor pending before:
-//!   `request-approval`;
-//! - one held before and not granted now (or a person missing from the later
-//!   data, which loses everything): `revoke`, effective at the later instant;
-//! - one granted now until a known instant (a termination at end of day, an
-//!   expiring window): `revoke`, effective at that instant.
+//! - an entitlement granted and not held at the previous step: `grant`,
+//!   effective at that instant (the later instant, or a future start date,
+//!   a window that opens, a deny that ends);
+//! - one pending approval and not pending at the previous step:
+//!   `request-approval` (after the revoke, if a grant without approval
+//!   just ended);
+//! - one held at the previous step and no longer granted (a change of
+//!   attributes, a termination at end of day, a window that closes, a deny
+//!   that begins, or a person missing from the later data, who loses
+//!   everything): `revoke`.
 //!
 //! Each action carries the rules behind it and the trigger: the attribute
 //! changes between the two states, the person joining or leaving the data,
@@ -81,8 +84,8 @@ pub struct Action {
     /// When the action takes effect.
     pub effective: DateTime<Utc>,
     /// The rules behind it: for a grant or a request, the rules that grant
-    /// it; for a revoke, the rules that granted it before (none when it is
-    /// scheduled at the end of a window: then the rules that grant it now).
+    /// it when it takes effect; for a revoke, the rules that granted it
+    /// until then.
     pub rules: Vec<String>,
     /// For a request: the groups that approve.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -159,23 +162,32 @@ fn rules_of(decision: &Decision, entitlement: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The entitlements pending approval in a decision.
+pub fn pending(decision: &Decision) -> BTreeSet<String> {
+    decision
+        .entitlements
+        .iter()
+        .filter(|e| e.status == GrantStatus::PendingApproval)
+        .map(|e| e.entitlement.to_string())
+        .collect()
+}
+
 /// The actions that take `person` from `before` to `after`, sorted by
 /// effective time, then entitlement, then action.
+///
+/// The later identity is evaluated at `after.at` and again at every later
+/// instant where one of its windows opens or closes
+/// ([`Evaluator::window_instants`]); each evaluation is compared with the
+/// previous one. So a grant that opens later respects the denies and
+/// approvals in force when it opens, a window that opens and closes gives a
+/// grant and its revoke, and a gap between two windows gives a revoke and a
+/// new grant.
 pub fn plan_person(
     evaluator: &Evaluator,
     person: &str,
     before: State<'_>,
     after: State<'_>,
 ) -> Vec<Action> {
-    let decision_before = before.identity.map(|i| evaluator.evaluate(i, before.at));
-    let decision_after = after.identity.map(|i| evaluator.evaluate(i, after.at));
-    let held_before = decision_before.as_ref().map(held).unwrap_or_default();
-    let pending_before: BTreeSet<String> = decision_before
-        .iter()
-        .flat_map(|d| d.entitlements.iter())
-        .filter(|e| e.status == GrantStatus::PendingApproval)
-        .map(|e| e.entitlement.to_string())
-        .collect();
     let trigger = trigger(before.identity, after.identity);
     let action = |kind, entitlement: &str, effective, rules, approvers| Action {
         person: person.to_string(),
@@ -186,79 +198,57 @@ pub fn plan_person(
         approvers,
         trigger: trigger.clone(),
     };
+    let mut previous = before.identity.map(|i| evaluator.evaluate(i, before.at));
+    let mut held_then = previous.as_ref().map(held).unwrap_or_default();
+    let mut pending_then = previous.as_ref().map(pending).unwrap_or_default();
     let mut actions = Vec::new();
-    let now = after.at;
-    let empty = Decision {
-        at: now,
-        entitlements: Vec::new(),
-        denied: Vec::new(),
-        upcoming: Vec::new(),
-        conflicts: Vec::new(),
-        warnings: Vec::new(),
-        checks: Vec::new(),
-        errors: Vec::new(),
-    };
-    let after_decision = decision_after.as_ref().unwrap_or(&empty);
-    let held_after = held(after_decision);
 
-    for granted in &after_decision.entitlements {
-        let name = &*granted.entitlement;
-        let rules = rules_of(after_decision, name);
-        match granted.status {
-            GrantStatus::Granted => {
-                if !held_before.contains(name) {
-                    actions.push(action(
-                        ActionKind::Grant,
-                        name,
-                        now,
-                        rules.clone(),
-                        Vec::new(),
-                    ));
-                }
-                // Granted until a known instant: revoked then.
-                if let Some(until) = granted.valid_until {
-                    actions.push(action(ActionKind::Revoke, name, until, rules, Vec::new()));
-                }
-            }
-            GrantStatus::PendingApproval => {
-                if !held_before.contains(name) && !pending_before.contains(name) {
+    let instants = match after.identity {
+        Some(identity) => {
+            let mut instants = vec![after.at];
+            instants.extend(evaluator.window_instants(identity, after.at));
+            instants
+        }
+        // Missing from the later data: one step, where everything goes.
+        None => vec![after.at],
+    };
+    for at in instants {
+        let decision = after.identity.map(|i| evaluator.evaluate(i, at));
+        let held_now = decision.as_ref().map(held).unwrap_or_default();
+        let pending_now = decision.as_ref().map(pending).unwrap_or_default();
+        if let Some(decision) = &decision {
+            for granted in &decision.entitlements {
+                let name = &*granted.entitlement;
+                let new_grant = held_now.contains(name) && !held_then.contains(name);
+                // Pending again after a grant without approval ended too:
+                // the revoke below takes it away, the request asks for it.
+                let new_request = pending_now.contains(name) && !pending_then.contains(name);
+                if new_grant {
+                    let rules = rules_of(decision, name);
+                    actions.push(action(ActionKind::Grant, name, at, rules, Vec::new()));
+                } else if new_request {
+                    let rules = rules_of(decision, name);
+                    let approvers = granted.approvers.clone();
                     actions.push(action(
                         ActionKind::RequestApproval,
                         name,
-                        now,
+                        at,
                         rules,
-                        granted.approvers.clone(),
+                        approvers,
                     ));
                 }
             }
         }
-    }
-    // Grants that open later, once per entitlement, at the earliest opening.
-    let mut opening: BTreeMap<&str, (DateTime<Utc>, Vec<String>)> = BTreeMap::new();
-    for upcoming in &after_decision.upcoming {
-        let name = &*upcoming.entitlement;
-        if held_after.contains(name) {
-            continue;
+        for name in held_then.difference(&held_now) {
+            let rules = previous
+                .as_ref()
+                .map(|d| rules_of(d, name))
+                .unwrap_or_default();
+            actions.push(action(ActionKind::Revoke, name, at, rules, Vec::new()));
         }
-        let entry = opening
-            .entry(name)
-            .or_insert_with(|| (upcoming.opens_at, Vec::new()));
-        if upcoming.opens_at < entry.0 {
-            *entry = (upcoming.opens_at, Vec::new());
-        }
-        if upcoming.opens_at == entry.0 {
-            entry.1.push(upcoming.rule.to_string());
-        }
-    }
-    for (name, (opens_at, rules)) in opening {
-        actions.push(action(ActionKind::Grant, name, opens_at, rules, Vec::new()));
-    }
-    for name in held_before.difference(&held_after) {
-        let rules = decision_before
-            .as_ref()
-            .map(|d| rules_of(d, name))
-            .unwrap_or_default();
-        actions.push(action(ActionKind::Revoke, name, now, rules, Vec::new()));
+        held_then = held_now;
+        pending_then = pending_now;
+        previous = decision;
     }
     actions.sort_by(|a, b| {
         (a.effective, &a.entitlement, a.action).cmp(&(b.effective, &b.entitlement, b.action))

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use grantline_eval::{Evaluator, Identity};
-use grantline_provision::{apply, held, plan_person, Action, ActionKind, State, Trigger};
+use grantline_provision::{apply, held, pending, plan_person, Action, ActionKind, State, Trigger};
 use grantline_syntax::SourceMap;
 use proptest::prelude::*;
 use serde_json::json;
@@ -509,4 +509,215 @@ fn the_plan_of_many_people_is_each_persons_plan_in_order() {
     });
     assert!(!all.is_empty());
     assert_eq!(all, one_by_one);
+}
+
+/// Windows that open and close within the three days the property looks at,
+/// a deny that begins and ends, a handover between two rules, a gap, and an
+/// approval whose window opens later: each changes the holdings at an
+/// instant after the plan's, where only time passes.
+const WINDOWS_POLICY: &str = r#"
+timezone "Europe/Berlin"
+attribute employee_id: key text
+attribute status: active | on-leave | terminated
+attribute department: Sales | Engineering | Finance
+attribute manager: flag
+attribute start_date: date
+attribute end_date: optional date
+
+entitlement slack, crm, vpn, payroll, training
+entitlement crm.admin: sensitive, at most 2 days
+
+rule everyone:
+    active grants slack
+    from start_date
+    until end_date
+
+rule one-day-training:
+    active grants training
+    from 2026-12-02
+    until 2026-12-02
+
+rule vpn-until-monday:
+    active grants vpn
+    until 2026-11-30
+
+rule vpn-from-tuesday:
+    active grants vpn
+    from 2026-12-01
+    until 2026-12-02
+
+rule vpn-again-from-friday:
+    active grants vpn
+    from 2026-12-04
+
+rule sales:
+    active in Sales grants crm, payroll
+    from start_date
+
+rule sales-managers:
+    active in Sales with manager status grants crm.admin
+    requires approval by "crm-team"
+    from 2026-12-02
+
+rule sales-managers-now:
+    active in Sales with manager status grants crm.admin
+    from 2026-12-01
+    until 2026-12-01
+
+rule payroll-freeze:
+    in Sales denies payroll
+    from 2026-12-02
+    until 2026-12-03
+
+rule leavers:
+    terminated denies everything
+    from end_date
+"#;
+
+fn windows_identity() -> impl Strategy<Value = Option<serde_json::Value>> {
+    let value = (
+        prop::sample::select(vec!["active", "on-leave", "terminated"]),
+        prop::sample::select(vec!["Sales", "Engineering", "Finance"]),
+        any::<bool>(),
+        prop::sample::select(vec!["2024-01-10", "2026-12-01", "2026-12-02", "2026-12-03"]),
+        prop::option::of(prop::sample::select(vec![
+            "2026-11-29",
+            "2026-12-01",
+            "2026-12-02",
+            "2027-03-31",
+        ])),
+    )
+        .prop_map(|(status, department, manager, start, end)| {
+            let mut value = json!({
+                "employee_id": "NW-1", "status": status, "department": department,
+                "manager": manager, "start_date": start,
+            });
+            if let Some(end) = end {
+                value["end_date"] = json!(end);
+            }
+            value
+        });
+    prop::option::weighted(0.9, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The property above, hour by hour over four days, on a policy whose
+    /// holdings change with time alone: the plan's actions due by each hour,
+    /// applied to what the person held before, give what they hold then.
+    #[test]
+    fn applying_the_plan_gives_the_holdings_at_every_later_hour(
+        before in windows_identity(),
+        after in windows_identity(),
+        start_hour in 0i64..24,
+    ) {
+        let mut sources = SourceMap::new();
+        sources.add("windows.grant", WINDOWS_POLICY);
+        let compiled = grantline_compiler::compile(&sources);
+        prop_assert!(compiled.diagnostics.is_empty(), "{:?}", compiled.diagnostics);
+        let evaluator = Evaluator::new(compiled.policy.unwrap()).unwrap();
+        let before = before.map(|v| person(&evaluator, v));
+        let after = after.map(|v| person(&evaluator, v));
+        let now = at("2026-11-30T00:00:00Z") + chrono::Duration::hours(start_hour);
+        let actions = plan_person(
+            &evaluator,
+            "NW-1",
+            State { identity: before.as_ref(), at: now },
+            State { identity: after.as_ref(), at: now },
+        );
+        let held_before = before
+            .as_ref()
+            .map(|i| held(&evaluator.evaluate(i, now)))
+            .unwrap_or_default();
+        let mut pending_then = before
+            .as_ref()
+            .map(|i| pending(&evaluator.evaluate(i, now)))
+            .unwrap_or_default();
+        for hour in 0..(24 * 5) {
+            let later = now + chrono::Duration::hours(hour);
+            let decision = after.as_ref().map(|i| evaluator.evaluate(i, later));
+            let held_later = decision.as_ref().map(held).unwrap_or_default();
+            // What became pending since the previous hour was requested in
+            // that hour.
+            let pending_later = decision.as_ref().map(pending).unwrap_or_default();
+            for entitlement in pending_later.difference(&pending_then) {
+                prop_assert!(
+                    actions.iter().any(|a| a.action == ActionKind::RequestApproval
+                        && &a.entitlement == entitlement
+                        && a.effective <= later
+                        && (hour == 0 || a.effective > later - chrono::Duration::hours(1))),
+                    "no request for {} by {} in {:#?}",
+                    entitlement,
+                    later,
+                    actions
+                );
+            }
+            pending_then = pending_later;
+            prop_assert_eq!(
+                apply(&held_before, &actions, later),
+                held_later,
+                "at {} with actions {:#?}",
+                later,
+                actions
+            );
+        }
+        // Each approval is requested once, when it first becomes pending.
+        let mut requests: Vec<&str> = actions
+            .iter()
+            .filter(|a| a.action == ActionKind::RequestApproval)
+            .map(|a| a.entitlement.as_str())
+            .collect();
+        let count = requests.len();
+        requests.dedup();
+        prop_assert_eq!(requests.len(), count);
+    }
+}
+
+#[test]
+fn a_window_that_opens_and_closes_later_gives_a_grant_and_its_revoke() {
+    let mut sources = SourceMap::new();
+    sources.add("windows.grant", WINDOWS_POLICY);
+    let evaluator = Evaluator::new(grantline_compiler::compile(&sources).policy.unwrap()).unwrap();
+    let sales_manager = person(
+        &evaluator,
+        json!({"employee_id": "NW-1", "status": "active", "department": "Sales",
+               "manager": true, "start_date": "2024-01-10"}),
+    );
+    let now = at("2026-11-30T09:00:00Z");
+    let actions = plan_person(
+        &evaluator,
+        "NW-1",
+        State {
+            identity: None,
+            at: now,
+        },
+        State {
+            identity: Some(&sales_manager),
+            at: now,
+        },
+    );
+    // Berlin is UTC+1 in December: local midnight is 23:00 UTC the day before.
+    assert_eq!(
+        summary(&actions),
+        [
+            "grant crm at 2026-11-30 09:00",
+            "grant payroll at 2026-11-30 09:00",
+            "grant slack at 2026-11-30 09:00",
+            "grant vpn at 2026-11-30 09:00",
+            // The first vpn window hands over to the second: no change.
+            "grant crm.admin at 2026-11-30 23:00",
+            // The grant without approval ends as the one with approval opens.
+            "revoke crm.admin at 2026-12-01 23:00",
+            "request-approval crm.admin at 2026-12-01 23:00",
+            // The freeze begins; the one-day training opens.
+            "revoke payroll at 2026-12-01 23:00",
+            "grant training at 2026-12-01 23:00",
+            "revoke training at 2026-12-02 23:00",
+            "revoke vpn at 2026-12-02 23:00",
+            // The freeze ends; the vpn comes back after a one-day gap.
+            "grant payroll at 2026-12-03 23:00",
+            "grant vpn at 2026-12-03 23:00",
+        ]
+    );
 }

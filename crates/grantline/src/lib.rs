@@ -254,6 +254,14 @@ impl Engine {
         self.evaluator.evaluate_plain(identity, at)
     }
 
+    /// The instants after `after` at which the identity's decision can change
+    /// with time alone (a window of a rule with effect for it opens or
+    /// closes), ascending: when to evaluate it again. Custom checks, which
+    /// see the evaluation instant, are the one exception.
+    pub fn window_instants(&self, identity: &Identity, after: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        self.evaluator.window_instants(identity, after)
+    }
+
     /// How the rule index files the rules: under a pair of attribute values,
     /// under one, or examined for every identity.
     pub fn index_stats(&self) -> IndexStats {

@@ -229,3 +229,66 @@ fn the_deepest_rule_the_parser_accepts_survives_compiled_ir() {
     let decision = reloaded.evaluate(&reloaded.identity(&manager).unwrap(), when);
     assert_eq!(decision.entitlements.len(), 1);
 }
+
+#[test]
+fn window_instants_are_where_the_decision_can_change_with_time() {
+    let engine = engine(
+        r#"
+rule joiners:
+    full-time grants role baseline
+    from start_date
+    until end_date
+rule admins:
+    full-time in Engineering grants aws.admin
+    from 2026-12-10
+rule not-for-sales:
+    in Finance grants github
+    from 2026-12-20
+rule freeze:
+    in Engineering denies vpn
+    from 2026-12-15
+    until 2026-12-16
+rule old:
+    full-time grants salesforce.user
+    until 2026-11-01
+"#,
+    );
+    let identity = engine
+        .identity(&json!({
+            "employment": "full-time", "department": "Engineering", "country": "US",
+            "manager": false, "level": 3, "status": "active", "groups": [],
+            "start_date": "2026-12-07", "end_date": "2027-01-31"
+        }))
+        .unwrap();
+    let instants: Vec<String> = engine
+        .window_instants(&identity, at("2026-12-01T00:00:00Z"))
+        .iter()
+        .map(|i| i.to_rfc3339())
+        .collect();
+    // The start date, the admin window and its 90-day cap, the freeze and
+    // its end, the end date (exclusive: the day after). Not the Finance
+    // rule (its condition is false) nor the window that closed already.
+    assert_eq!(
+        instants,
+        [
+            "2026-12-07T00:00:00+00:00",
+            "2026-12-10T00:00:00+00:00",
+            "2026-12-15T00:00:00+00:00",
+            "2026-12-17T00:00:00+00:00",
+            "2027-02-01T00:00:00+00:00",
+            "2027-03-10T00:00:00+00:00",
+        ]
+    );
+    // Between two of them, nothing changes.
+    let decision = |when: &str| {
+        serde_json::to_value(engine.evaluate(&identity, at(when)).entitlements).unwrap()
+    };
+    assert_eq!(
+        decision("2026-12-10T00:00:00Z"),
+        decision("2026-12-14T23:59:59Z")
+    );
+    assert_ne!(
+        decision("2026-12-14T23:59:59Z"),
+        decision("2026-12-15T00:00:00Z")
+    );
+}
