@@ -6,9 +6,13 @@
 //! bytes, on [wasmtime](https://docs.rs/wasmtime), under hard limits:
 //!
 //! - **CPU**: every call gets a budget of *fuel* (about one unit per
-//!   WebAssembly instruction); running out traps. Fuel rather than epoch
-//!   interruption, because it is deterministic: a check stops at the same
-//!   instruction on every machine and in every run.
+//!   WebAssembly instruction); running out traps. Fuel is the main bound
+//!   because it is deterministic: a check stops at the same instruction on
+//!   every machine and in every run. A bulk-memory instruction
+//!   (`memory.fill`, `memory.copy`) costs one unit however many bytes it
+//!   writes, so a loop of them could run for minutes on its fuel: a
+//!   wall-clock limit, enforced by epoch interruption, stops any call that
+//!   runs longer than [`Limits::time`].
 //! - **Memory**: linear memory and tables are bounded by a resource limiter;
 //!   growing past the limit traps (not the silent `-1` of `memory.grow`),
 //!   and so does instantiating a module whose initial memory is too large.
@@ -46,7 +50,9 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::{
@@ -67,6 +73,11 @@ pub struct Limits {
     /// Fuel per call: about one unit per WebAssembly instruction executed.
     /// Default 10,000,000 (an infinite loop stops after about 10–30 ms).
     pub fuel: u64,
+    /// Wall-clock time per call, the backstop for work that fuel does not
+    /// count (bulk memory instructions). Measured in ticks of
+    /// [`EPOCH_TICK`], so a call may run up to one tick longer. Default
+    /// 200 ms: far above what fuel allows ordinary instructions.
+    pub time: Duration,
     /// Linear memory per instance, in bytes. Default 16 MiB.
     pub memory_bytes: usize,
     /// Elements per table. Default 10,000.
@@ -91,6 +102,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             fuel: 10_000_000,
+            time: Duration::from_millis(200),
             memory_bytes: 16 << 20,
             table_elements: 10_000,
             stack_bytes: 256 << 10,
@@ -140,6 +152,8 @@ pub enum LoadError {
 pub enum CheckFailure {
     #[error("out of fuel after {limit} instructions (an endless loop, or a check too slow for the limit)")]
     OutOfFuel { limit: u64 },
+    #[error("time limit of {} ms reached", limit.as_millis())]
+    TimeLimit { limit: Duration },
     #[error("memory limit of {limit} bytes reached")]
     MemoryLimit { limit: usize },
     #[error("table limit of {limit} elements reached")]
@@ -168,6 +182,40 @@ pub struct Sandbox {
     linker: Linker<CallState>,
     limits: Arc<Limits>,
     cache: Mutex<HashMap<String, CheckModule>>,
+    _ticker: EpochTicker,
+}
+
+/// How often the sandbox's clock thread advances the engine's epoch: the
+/// resolution of [`Limits::time`].
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// A thread that advances the engine's epoch every [`EPOCH_TICK`] while its
+/// sandbox lives; calls past their deadline in ticks trap.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> std::io::Result<EpochTicker> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let engine = engine.clone();
+        std::thread::Builder::new()
+            .name("grantline-sandbox-clock".to_string())
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(EpochTicker { stop })
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -182,6 +230,7 @@ impl Sandbox {
     pub fn new(limits: Limits) -> Result<Sandbox, SandboxError> {
         let mut config = Config::new();
         config.consume_fuel(true);
+        config.epoch_interruption(true);
         config.max_wasm_stack(limits.stack_bytes);
         // Instances from a pool of slots set up once: a call then costs a
         // few microseconds instead of mapping fresh memory.
@@ -201,6 +250,9 @@ impl Sandbox {
         let engine = Engine::new(&config).map_err(|error| SandboxError {
             message: format!("{error:#}"),
         })?;
+        let ticker = EpochTicker::start(&engine).map_err(|error| SandboxError {
+            message: format!("cannot start the clock thread: {error}"),
+        })?;
         let mut linker = Linker::new(&engine);
         linker
             .func_wrap("grantline", "log", log)
@@ -212,6 +264,7 @@ impl Sandbox {
             linker,
             limits: Arc::new(limits),
             cache: Mutex::new(HashMap::new()),
+            _ticker: ticker,
         })
     }
 
@@ -361,6 +414,10 @@ impl CheckModule {
             .map_err(|error| CheckFailure::Instantiation {
                 message: format!("{error:#}"),
             })?;
+        // The tick under way may be nearly over: one more.
+        let ticks = limits.time.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1));
+        store.epoch_deadline_trap();
         Ok(store)
     }
 
@@ -475,6 +532,7 @@ fn classify(failed: Failed, store: &Store<CallState>, limits: &Limits) -> CheckF
 fn trap_failure(trap: Trap, limits: &Limits) -> CheckFailure {
     match trap {
         Trap::OutOfFuel => CheckFailure::OutOfFuel { limit: limits.fuel },
+        Trap::Interrupt => CheckFailure::TimeLimit { limit: limits.time },
         Trap::StackOverflow => CheckFailure::StackOverflow {
             limit: limits.stack_bytes,
         },

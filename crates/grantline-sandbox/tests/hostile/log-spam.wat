@@ -1,5 +1,5 @@
 ;; Logs the input over and over: the log is cut at its limit, the loop is
-;; stopped by the fuel limit.
+;; stopped by the fuel or the time limit.
 (module
   (import "grantline" "log" (func $log (param i32 i32)))
   (memory (export "memory") 1)
