@@ -14,7 +14,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use grantline_eval::{Decision, Evaluator};
 use grantline_hr::{Format, Mapping, Record, Rejected};
-use grantline_provision::audit::{self, AuditInput, AuditWriter, DecisionEntry, RunHead, RunTail};
+use grantline_provision::audit::{
+    self, AuditError, AuditInput, AuditWriter, DecisionEntry, HashingReader, RunHead, RunTail,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::at::When;
@@ -52,11 +54,19 @@ pub(crate) fn run(
     let file = File::open(people).map_err(cannot_read)?;
     let size = file.metadata().map(|m| m.len()).ok();
     let bar = progress_bar(size);
-    let mut input = BufReader::with_capacity(READ_BUFFER, bar.wrap_read(file));
+    // Hashed as it is read, for the audit record: the bytes evaluated.
+    let mut input = BufReader::with_capacity(READ_BUFFER, HashingReader::new(bar.wrap_read(file)));
     let format = Format::detect(people, &mut input).map_err(cannot_read)?;
     let name = people.display().to_string();
-    let mut reader = grantline_hr::read(&evaluator, input, &name, format, &mapping, key.as_deref())
-        .map_err(|error| Failure::Input(format!("{name}: {error}")))?;
+    let mut reader = grantline_hr::read(
+        &evaluator,
+        &mut input,
+        &name,
+        format,
+        &mapping,
+        key.as_deref(),
+    )
+    .map_err(|error| Failure::Input(format!("{name}: {error}")))?;
 
     let mut audit_run = match audit_log {
         Some(log) => Some(begin_audit(log, evaluator.policy(), at)?),
@@ -109,7 +119,7 @@ pub(crate) fn run(
     if let Some(run) = audit_run {
         let input = AuditInput {
             file: name.clone(),
-            sha256: audit::sha256_file(people).map_err(cannot_read)?,
+            sha256: input.into_inner().finish().map_err(cannot_read)?,
             read: summary.read,
             accepted: summary.accepted,
             rejected: summary.rejected,
@@ -207,7 +217,7 @@ fn begin_audit(
     AuditWriter::begin(log, &head, "decisions").map_err(|e| audit_failure(Some(log), e))
 }
 
-fn audit_failure(log: Option<&Path>, error: std::io::Error) -> Failure {
+fn audit_failure(log: Option<&Path>, error: AuditError) -> Failure {
     let log = log.map(|l| l.display().to_string()).unwrap_or_default();
     Failure::Input(format!("cannot append to the audit log {log}: {error}"))
 }

@@ -210,11 +210,12 @@ fn read_export(
 ) -> Result<Export, Failure> {
     let opened = std::fs::File::open(file)
         .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
-    let mut input = BufReader::new(opened);
+    // Hashed as it is read, for the audit record: the bytes planned from.
+    let mut input = BufReader::new(audit::HashingReader::new(opened));
     let format = Format::detect(file, &mut input)
         .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
     let name = file.display().to_string();
-    let mut reader = grantline_hr::read(evaluator, input, &name, format, mapping, Some(key))
+    let mut reader = grantline_hr::read(evaluator, &mut input, &name, format, mapping, Some(key))
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut people = BTreeMap::new();
     let mut rejected = 0;
@@ -247,7 +248,9 @@ fn read_export(
             summary.read, summary.rejected
         );
     }
-    let sha256 = audit::sha256_file(file)
+    let sha256 = input
+        .into_inner()
+        .finish()
         .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
     Ok(Export {
         people,

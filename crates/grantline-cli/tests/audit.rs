@@ -1,6 +1,7 @@
-//! The audit log of `grantline eval --people … --audit`: one record per
-//! completed run, and never a partial record, whether a run fails midway or
-//! its process is killed while it writes.
+//! The audit log of `grantline eval --people … --audit` and `grantline plan
+//! … --audit`: one record per completed run, and never a partial record,
+//! whether a run fails midway, its process is killed while it writes, or
+//! other runs append to the same log at the same time.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,11 +10,13 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const AT: &str = "2026-12-01T09:00:00Z";
+const BEFORE: &str = "policies/hr/before.jsonl";
+const AFTER: &str = "policies/hr/after.jsonl";
 
 fn grantline() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_grantline"));
@@ -186,5 +189,138 @@ fn a_killed_run_leaves_no_partial_record() {
         killed_midway,
         "the run was killed while it wrote its record"
     );
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+#[test]
+fn concurrent_runs_append_whole_records_one_after_another() {
+    let folder = scratch("concurrent");
+    let log = folder.join("audit.jsonl");
+    let people = large_export(&folder, 5_000);
+    let log_arg = log.to_str().unwrap();
+    let plan_args = [
+        "plan", "policies", "--before", BEFORE, "--after", AFTER, "--at", AT, "--audit", log_arg,
+    ];
+    // Started together, so that their records would overlap in time.
+    let mut runs: Vec<(&str, Child)> = Vec::new();
+    for _ in 0..3 {
+        let eval = grantline()
+            .args(eval_args(&people, &log))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        runs.push(("eval", eval));
+        let plan = grantline()
+            .args(plan_args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        runs.push(("plan", plan));
+    }
+    for (command, mut child) in runs {
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{command}");
+    }
+
+    // Every line a whole record of one run: no run's bytes inside another's.
+    let records = records(&log);
+    assert_eq!(records.len(), 6);
+    let evals: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["command"] == "eval").collect();
+    let plans: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["command"] == "plan").collect();
+    assert_eq!((evals.len(), plans.len()), (3, 3));
+    for record in evals {
+        let decisions = record["decisions"].as_array().unwrap();
+        assert_eq!(decisions.len(), 5_000);
+        for (i, decision) in decisions.iter().enumerate() {
+            assert_eq!(decision["person"], format!("NW-{i:06}"), "in input order");
+        }
+        assert_eq!(record["inputs"][0]["read"], 5_000);
+    }
+    for record in plans {
+        assert_eq!(record["actions"].as_array().unwrap().len(), 42 + 18);
+        assert_eq!(record["inputs"][1]["file"], AFTER);
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+/// Runs `args` (with `{input}` for the input's path) reading the content
+/// of `source` from a named pipe, which gives its content once: a run that
+/// opened its input a second time to hash it would wait there for a writer,
+/// and hash whatever that writer gives (here: nothing).
+#[cfg(unix)]
+fn run_on_a_pipe(folder: &Path, source: &str, args: &[&str]) -> std::process::ExitStatus {
+    use std::io::Write;
+    let input = folder.join(Path::new(source).file_name().unwrap());
+    let _ = std::fs::remove_file(&input);
+    let made = Command::new("mkfifo").arg(&input).status().unwrap();
+    assert!(made.success(), "mkfifo {}", input.display());
+    let input_arg = input.to_str().unwrap();
+    let args: Vec<&str> = args
+        .iter()
+        .map(|arg| if *arg == "{input}" { input_arg } else { *arg })
+        .collect();
+    let mut child = grantline()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let content = std::fs::read(Path::new(ROOT).join(source)).unwrap();
+    // Blocks until the run opens the pipe; closing it ends the input.
+    let mut pipe = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&input)
+        .unwrap();
+    pipe.write_all(&content).unwrap();
+    drop(pipe);
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if child.try_wait().unwrap().is_none() {
+        // Waiting on a second opening of its input: end that one empty.
+        // (Harmless if the run is merely slow: it has read its input to
+        // the end already.)
+        std::thread::spawn(move || {
+            let _ = std::fs::OpenOptions::new().write(true).open(&input);
+        });
+    }
+    child.wait().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn an_input_is_hashed_as_the_run_read_it() {
+    use grantline_provision::audit::sha256;
+    let folder = scratch("pipe");
+    let log = folder.join("audit.jsonl");
+    let log_arg = log.to_str().unwrap();
+    let expected = |source: &str| sha256(&std::fs::read(Path::new(ROOT).join(source)).unwrap());
+
+    let eval = [
+        "eval", "policies", "--people", "{input}", "--at", AT, "--audit", log_arg,
+    ];
+    assert_eq!(run_on_a_pipe(&folder, AFTER, &eval).code(), Some(0));
+    let plan = [
+        "plan", "policies", "--before", "{input}", "--after", AFTER, "--at", AT, "--audit", log_arg,
+    ];
+    assert_eq!(run_on_a_pipe(&folder, BEFORE, &plan).code(), Some(0));
+
+    let records = records(&log);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["command"], "eval");
+    assert_eq!(records[0]["inputs"][0]["read"], 12);
+    assert_eq!(
+        records[0]["inputs"][0]["sha256"],
+        expected(AFTER),
+        "the bytes evaluated, read once"
+    );
+    assert_eq!(records[1]["command"], "plan");
+    assert_eq!(records[1]["inputs"][0]["sha256"], expected(BEFORE));
+    // A regular file is hashed the same way.
+    assert_eq!(records[1]["inputs"][1]["sha256"], expected(AFTER));
     let _ = std::fs::remove_dir_all(folder);
 }
