@@ -218,6 +218,29 @@ fn after_with(test: &str, edit: impl Fn(usize, &str) -> String) -> std::path::Pa
     path
 }
 
+/// `grantline plan` from the example's earlier export to `after` (a
+/// temporary file, removed): the exit code, standard output and error.
+fn plan_to(after: std::path::PathBuf, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "plan",
+        "policies",
+        "--before",
+        BEFORE,
+        "--after",
+        after.to_str().unwrap(),
+        "--at",
+        AT,
+    ];
+    args.extend_from_slice(extra);
+    let output = grantline(&args);
+    std::fs::remove_file(&after).unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 fn people_in(jsonl: &str) -> std::collections::BTreeSet<String> {
     jsonl
         .lines()
@@ -240,26 +263,13 @@ fn a_person_whose_later_record_is_rejected_is_left_out_not_revoked() {
             line.to_string()
         }
     });
-    let output = grantline(&[
-        "plan",
-        "policies",
-        "--before",
-        BEFORE,
-        "--after",
-        after.to_str().unwrap(),
-        "--at",
-        AT,
-        "--format",
-        "jsonl",
-    ]);
-    std::fs::remove_file(&after).unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (code, stdout, stderr) = plan_to(after, &["--format", "jsonl"]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("1 person left out of the plan") && stderr.contains("NW-00412"),
         "{stderr}"
     );
-    let planned = people_in(&String::from_utf8(output.stdout).unwrap());
+    let planned = people_in(&stdout);
     assert!(!planned.contains("NW-00412"), "{planned:?}");
     // Everyone else is planned as without the typo.
     let whole = grantline(&[
@@ -281,20 +291,8 @@ fn an_unreadable_later_record_makes_no_one_a_leaver() {
             line.to_string()
         }
     });
-    let output = grantline(&[
-        "plan",
-        "policies",
-        "--before",
-        BEFORE,
-        "--after",
-        after.to_str().unwrap(),
-        "--at",
-        AT,
-    ]);
-    std::fs::remove_file(&after).unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (code, stdout, stderr) = plan_to(after, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("NW-00412"), "{stderr}");
     assert!(stderr.contains("not treated as leavers"), "{stderr}");
     assert!(!stdout.contains("NW-00412"), "{stdout}");

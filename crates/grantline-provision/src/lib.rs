@@ -102,10 +102,19 @@ pub struct State<'a> {
 
 /// The entitlements granted (not pending) in a decision.
 pub fn held(decision: &Decision) -> BTreeSet<String> {
+    with_status(decision, GrantStatus::Granted)
+}
+
+/// The entitlements pending approval in a decision.
+pub fn pending(decision: &Decision) -> BTreeSet<String> {
+    with_status(decision, GrantStatus::PendingApproval)
+}
+
+fn with_status(decision: &Decision, status: GrantStatus) -> BTreeSet<String> {
     decision
         .entitlements
         .iter()
-        .filter(|e| e.status == GrantStatus::Granted)
+        .filter(|e| e.status == status)
         .map(|e| e.entitlement.to_string())
         .collect()
 }
@@ -160,16 +169,6 @@ fn rules_of(decision: &Decision, entitlement: &str) -> Vec<String> {
         .entitlement(entitlement)
         .map(|e| e.reasons.iter().map(|r| r.rule.to_string()).collect())
         .unwrap_or_default()
-}
-
-/// The entitlements pending approval in a decision.
-pub fn pending(decision: &Decision) -> BTreeSet<String> {
-    decision
-        .entitlements
-        .iter()
-        .filter(|e| e.status == GrantStatus::PendingApproval)
-        .map(|e| e.entitlement.to_string())
-        .collect()
 }
 
 /// The actions that take `person` from `before` to `after`, sorted by
