@@ -216,7 +216,7 @@ fn read_export(
         .map_err(|e| Failure::Input(format!("cannot read {}: {e}", file.display())))?;
     let name = file.display().to_string();
     let mut reader = grantline_hr::read(evaluator, &mut input, &name, format, mapping, Some(key))
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+        .map_err(|e| Failure::Usage(format!("{name}: {e}")))?;
     let mut people = BTreeMap::new();
     let mut rejected = 0;
     let mut rejected_keys = BTreeSet::new();

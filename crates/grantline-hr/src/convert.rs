@@ -9,6 +9,7 @@ use grantline_ir::{AttributeKind, PolicySet};
 use serde_json::{Map, Value as Json};
 
 use crate::mapping::{Mapping, DEFAULT_DATE_FORMAT};
+use crate::number::{self, Unfit};
 
 /// Fields that name a person in messages when no key attribute is given,
 /// in order of preference.
@@ -42,9 +43,18 @@ pub(crate) struct Prepared {
     pub(crate) sources: Vec<(String, String)>,
     /// Two sources of one attribute: (attribute, first source, second).
     pub(crate) duplicate: Option<(String, String, String)>,
-    /// The key attribute's value as written, or without a key attribute the
-    /// first label field's: (attribute, value).
+    /// The key attribute's value, or without a key attribute the first
+    /// label field's: (attribute, value). The value is canonical (see
+    /// [`Prepared::key_valid`]).
     pub(crate) key: Option<(String, String)>,
+    /// Whether `key` is the key attribute's value as the schema holds it:
+    /// text as converted (trimmed), a number in canonical form (`42` for
+    /// `0042` and `42.0`). False when the value could not be converted (it
+    /// is then shown as written, and the record is rejected for it).
+    pub(crate) key_valid: bool,
+    /// JSON: the numbers of the record's text that are not exact, by the
+    /// bits of the number they were read as, with their text.
+    pub(crate) inexact: Vec<(u64, String)>,
     labels: Vec<Option<String>>,
 }
 
@@ -64,6 +74,8 @@ impl Preparer<'_> {
             sources: Vec::new(),
             duplicate: None,
             key: None,
+            key_valid: false,
+            inexact: Vec::new(),
             labels: vec![None; LABEL_FIELDS.len()],
         }
     }
@@ -83,13 +95,39 @@ impl Preparer<'_> {
         true
     }
 
-    fn note_key(&self, record: &mut Prepared, attribute: &str, shown: &str) {
+    /// Notes the key (or a label) from `attribute`'s converted value.
+    fn note_key(&self, record: &mut Prepared, attribute: &str, value: &Json) {
+        let canonical = match (self.kinds.get(attribute), value) {
+            (Some(AttributeKind::Number), number) => number::json_key(number),
+            (Some(AttributeKind::Text) | None, Json::String(text)) => Some(text.clone()),
+            _ => None,
+        };
+        match canonical {
+            Some(shown) => self.note_key_shown(record, attribute, &shown, true),
+            None => self.note_key_written(record, attribute, value),
+        }
+    }
+
+    /// Notes the key (or a label) from `attribute`'s value as written, when
+    /// it could not be converted.
+    fn note_key_written(&self, record: &mut Prepared, attribute: &str, value: &Json) {
+        match value {
+            Json::String(text) => self.note_key_shown(record, attribute, text.trim(), false),
+            Json::Number(number) => {
+                self.note_key_shown(record, attribute, &number.to_string(), false)
+            }
+            _ => {}
+        }
+    }
+
+    fn note_key_shown(&self, record: &mut Prepared, attribute: &str, shown: &str, valid: bool) {
         if shown.is_empty() {
             return;
         }
         match self.key {
             Some(key) if key == attribute => {
                 record.key = Some((attribute.to_string(), shown.to_string()));
+                record.key_valid = valid;
             }
             Some(_) => {}
             None => {
@@ -165,7 +203,8 @@ impl Preparer<'_> {
         if cell.is_empty() || !self.claim(record, source, attribute) {
             return;
         }
-        self.note_key(record, attribute, cell);
+        // Until the value is converted, the key as written.
+        self.note_key_written(record, attribute, &Json::String(cell.to_string()));
         let mapped = |text: &str| {
             self.mapping
                 .value(attribute, text)
@@ -177,8 +216,8 @@ impl Preparer<'_> {
                 Json::String(mapped(cell))
             }
             Some(AttributeKind::Number) => match parse_number(cell) {
-                Some(number) => number,
-                None => {
+                Ok(Some(number)) => number,
+                Ok(None) => {
                     let error = self.error(
                         source,
                         attribute,
@@ -188,6 +227,11 @@ impl Preparer<'_> {
                         ),
                         None,
                     );
+                    record.errors.push(error);
+                    return;
+                }
+                Err(unfit) => {
+                    let error = self.error(source, attribute, unfit.message(cell), unfit.hint());
                     record.errors.push(error);
                     return;
                 }
@@ -226,6 +270,7 @@ impl Preparer<'_> {
                     .collect(),
             ),
         };
+        self.note_key(record, attribute, &value);
         record.object.insert(attribute.to_string(), value);
     }
 
@@ -233,7 +278,9 @@ impl Preparer<'_> {
     /// JSON types are kept; the mapping's `[values]` spellings apply to
     /// text, numbers and booleans (as `true`/`false`), in lists to each
     /// text item; a date attribute's text is read with `date-format` when
-    /// the mapping sets one.
+    /// the mapping sets one. The key attribute's text is trimmed, as a CSV
+    /// cell is. A number for a number attribute must be exactly a number
+    /// the schema holds.
     pub(crate) fn add_json(
         &self,
         record: &mut Prepared,
@@ -244,11 +291,14 @@ impl Preparer<'_> {
         if value.is_null() || !self.claim(record, source, attribute) {
             return;
         }
-        match &value {
-            Json::String(text) => self.note_key(record, attribute, text),
-            Json::Number(number) => self.note_key(record, attribute, &number.to_string()),
-            _ => {}
-        }
+        // Until the value is converted, the key as written.
+        self.note_key_written(record, attribute, &value);
+        let value = match value {
+            Json::String(text) if self.key == Some(attribute) => {
+                Json::String(text.trim().to_string())
+            }
+            other => other,
+        };
         let spelled = |value: Json| -> Json {
             let spelling = match &value {
                 Json::String(text) => text.clone(),
@@ -278,8 +328,24 @@ impl Preparer<'_> {
                     }
                 }
             }
+            (Some(AttributeKind::Number), Json::Number(number)) => {
+                let written = |near: f64| {
+                    record
+                        .inexact
+                        .iter()
+                        .find(|(bits, _)| *bits == near.to_bits())
+                        .map(|(_, text)| text.clone())
+                };
+                if let Err((text, unfit)) = number::check_json(&number, written) {
+                    let error = self.error(source, attribute, unfit.message(&text), unfit.hint());
+                    record.errors.push(error);
+                    return;
+                }
+                Json::Number(number)
+            }
             (_, value) => value,
         };
+        self.note_key(record, attribute, &value);
         record.object.insert(attribute.to_string(), value);
     }
 
@@ -316,20 +382,21 @@ impl Preparer<'_> {
     }
 }
 
-/// A finite decimal number; whole numbers stay integers in JSON.
-fn parse_number(text: &str) -> Option<Json> {
+/// A decimal number that the schema holds exactly; whole numbers stay
+/// integers in JSON. `Ok(None)` for text that is no number; an error for
+/// a number out of range or written more precisely than it is held.
+fn parse_number(text: &str) -> Result<Option<Json>, Unfit> {
     if !text
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
     {
-        return None;
+        return Ok(None);
     }
-    let number: f64 = text.parse().ok()?;
-    if !number.is_finite() {
-        return None;
-    }
+    let Some(number) = number::check(text)? else {
+        return Ok(None);
+    };
     if let Ok(whole) = text.parse::<i64>() {
-        return Some(Json::from(whole));
+        return Ok(Some(Json::from(whole)));
     }
-    serde_json::Number::from_f64(number).map(Json::Number)
+    Ok(serde_json::Number::from_f64(number).map(Json::Number))
 }

@@ -46,14 +46,26 @@
 //! a rejection names the file, the line where the record starts, the
 //! record's key and every problem of the record. Nothing is merged or
 //! guessed: with a key attribute, a record without a key is rejected, and so
-//! is a second record with a key already seen. [`HrReader::summary`] counts
-//! what was read: `read == accepted + rejected`. A part of the input that is
-//! no record (a broken JSON array, an unreadable CSV header) is counted as
-//! a rejection too.
+//! is a second record with a key already seen. Keys are compared, and shown
+//! in [`RecordKey`], in the form the schema holds them: text trimmed (in
+//! every format), a number as a number (`0042`, `42`, `42.0` and `4.2e1`
+//! are the key `42`). [`HrReader::summary`] counts what was read:
+//! `read == accepted + rejected`. A part of the input that is no record (a
+//! broken JSON array, an unreadable CSV header) is counted as a rejection
+//! too.
 //!
 //! Memory does not grow with the number of people, except for the set of
 //! keys seen: CSV and JSON Lines are read a record at a time; a JSON array
 //! or SCIM `ListResponse` is read whole, then checked a record at a time.
+//! A record may be at most [`MAX_RECORD_BYTES`] (1 MiB, line breaks
+//! included): a longer line of JSON Lines or CSV row is rejected with its
+//! line, skipped to the next line without being held, and reading goes on.
+//! A JSON document read whole may be at most [`MAX_DOCUMENT_BYTES`]
+//! (256 MiB); a larger one is a [`ReadError::DocumentTooLarge`] (JSON
+//! Lines have no such limit).
+//!
+//! [`read`] reads the start of the input at once: a JSON document whole,
+//! to check that it is a whole export (see SCIM below).
 //!
 //! # Formats
 //!
@@ -65,22 +77,52 @@
 //!
 //! - **CSV**: a header row, then one record per row (RFC 4180 quoting, so
 //!   a quoted cell may hold the delimiter or a line break; the record's line
-//!   is where it starts). Cells are trimmed; an empty cell is absent; a row
-//!   of empty cells is skipped; a row with another number of cells than the
-//!   header is rejected. Cells are text, converted to the attribute's kind:
+//!   is where it starts). A quote opens a quoted cell only at the start of a
+//!   cell (`""` in it is one quote); a quote anywhere else is text
+//!   (`O"Brien`). A quoted cell that is not closed by the end of the file or
+//!   within [`MAX_RECORD_BYTES`], or that is closed on a later line by a
+//!   quote followed by text (`…"x`), rejects its row up to the line of its
+//!   opening quote, which is taken for a stray one, and the lines after it
+//!   are read again as rows: rows are never merged. A carriage return
+//!   without a line feed outside quotes (which ends a row in CSV) rejects
+//!   its line. Cells are trimmed; an empty cell is absent; a row of empty
+//!   cells is skipped; a row with another number of cells than the header
+//!   is rejected. Cells are text, converted to the attribute's kind:
 //!   numbers (`7`, `7.5`), flags by their spellings, dates by
 //!   `date-format`, lists split at `list-separator` (items trimmed, empty
 //!   items dropped). A column of a name the schema does not declare is
 //!   kept as text (the record then warns of an unknown field). Two columns
 //!   that give the same attribute make the header unreadable: reading stops.
 //! - **JSON**: an array of objects (or one object), each a record keyed by
-//!   field name. JSON types are kept (the schema check is strict); the
-//!   mapping renames fields and applies `[values]` spellings.
+//!   field name. JSON types are kept (the schema check is strict), except
+//!   that the key attribute's text is trimmed; the mapping renames fields
+//!   and applies `[values]` spellings. A record that follows another
+//!   without a comma (`[{…} {…}]`) is read, after a rejection for the
+//!   missing comma at its line.
+//!
+//!   In every format, a number for a number attribute must be one the
+//!   schema holds exactly (a 64-bit float: about 15 significant digits):
+//!   `12345678901234567890` or `0.30000000000000001`, which would be read
+//!   as another number, and `1e400`, out of range, are rejected by their
+//!   field.
 //! - **JSON Lines**: one object per line, blank lines skipped. A `json`
 //!   input whose first line is a whole JSON value is read this way too.
 //! - **SCIM 2.0** Users (RFC 7643): a `ListResponse` (its `Resources`), an
 //!   array of Users, one User, or JSON Lines of Users (or of
-//!   `ListResponse`s). The fields below are read, by default into the
+//!   `ListResponse`s). A `ListResponse` is an object with a `Resources`
+//!   member or whose `schemas` name
+//!   `urn:ietf:params:scim:api:messages:2.0:ListResponse`; its members'
+//!   names (`Resources`, `totalResults`, `startIndex`, `itemsPerPage`,
+//!   `schemas`) are matched ignoring case (RFC 7643 §2.1). A
+//!   `ListResponse` that is one page of a paginated result (its
+//!   `startIndex` is after 1, or it holds fewer `Resources` than its
+//!   `totalResults`) alone in its file would leave out everyone on the
+//!   other pages: it is a [`ReadError::PartialPage`], and nothing is read.
+//!   All the pages in one file are read: one `ListResponse` holding every
+//!   `Resources` (its `itemsPerPage` does not matter), or the pages as
+//!   JSON Lines or an array; items of `1..=totalResults` that no page holds
+//!   are then told by a rejection ([`RejectReason::MissingItems`]) after
+//!   the records. The fields below are read, by default into the
 //!   attribute shown, but only when the schema declares it; the mapping's
 //!   `[columns]` overrides a default by the field's name (`"enterprise.department"
 //!   = "org_unit"`, or `""` to drop it), and reads a field without a
@@ -147,6 +189,7 @@ mod convert;
 mod format;
 mod json_doc;
 mod mapping;
+mod number;
 mod reader;
 pub mod scim;
 
@@ -154,7 +197,10 @@ pub use format::{Format, UnknownFormat};
 pub use mapping::{
     Mapping, MappingError, DEFAULT_DATE_FORMAT, DEFAULT_FALSE, DEFAULT_LIST_SEPARATOR, DEFAULT_TRUE,
 };
-pub use reader::{read, HrReader, ReadError, Record, RecordKey, RejectReason, Rejected, Summary};
+pub use reader::{
+    read, HrReader, ReadError, Record, RecordKey, RejectReason, Rejected, Summary,
+    MAX_DOCUMENT_BYTES, MAX_RECORD_BYTES,
+};
 
 /// The closest of `candidates` to `name`, by the evaluator's rules for "did
 /// you mean".

@@ -66,9 +66,115 @@ const CORE_NAMED: &[&str] = &[
     "name.familyName",
 ];
 
-/// Whether a JSON object is a SCIM `ListResponse` (has a `Resources` array).
-pub(crate) fn resources(value: &Json) -> Option<&Vec<Json>> {
-    value.get("Resources")?.as_array()
+/// The message schema URN of a `ListResponse` (RFC 7644 §3.4.2).
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// The paging members of a `ListResponse` (RFC 7644 §3.4.2), when they are
+/// whole numbers (or text of one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Paging {
+    /// `totalResults`: the number of results of the whole query.
+    pub(crate) total: Option<u64>,
+    /// `startIndex`: the 1-based index of the page's first result.
+    pub(crate) start_index: Option<u64>,
+    /// `itemsPerPage`: the size of a page.
+    pub(crate) items_per_page: Option<u64>,
+}
+
+/// What one page of a paginated `ListResponse` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Page {
+    /// The page's number, from 1.
+    pub(crate) number: u64,
+    /// The 1-based index of its first item.
+    pub(crate) first: u64,
+    /// The number of items it holds.
+    pub(crate) count: u64,
+    pub(crate) total: Option<u64>,
+}
+
+impl Paging {
+    /// The 1-based index of the first item (`startIndex`, 1 when absent or
+    /// less than 1).
+    pub(crate) fn first(&self) -> u64 {
+        self.start_index.unwrap_or(1).max(1)
+    }
+
+    /// The page that holds `count` items, when it is not the whole list:
+    /// it starts after the first item, or holds fewer items than
+    /// `totalResults`. `itemsPerPage` only numbers the page: a file of all
+    /// pages concatenated into one `ListResponse` may keep the first
+    /// page's `itemsPerPage` and still hold every item.
+    pub(crate) fn partial(&self, count: u64) -> Option<Page> {
+        let first = self.first();
+        let covered = first.saturating_sub(1).saturating_add(count);
+        let short = self.total.is_some_and(|total| covered < total);
+        if first == 1 && !short {
+            return None;
+        }
+        let size = self
+            .items_per_page
+            .filter(|size| *size > 0)
+            .unwrap_or(count.max(1));
+        Some(Page {
+            number: (first - 1) / size + 1,
+            first,
+            count,
+            total: self.total,
+        })
+    }
+}
+
+/// `items 3–4 of 5`, `no items of 5`, `items 3–4`: what a page (or pages)
+/// holds.
+pub(crate) fn items(first: u64, count: u64, total: Option<u64>) -> String {
+    let held = match count {
+        0 => "no items".to_string(),
+        1 => format!("item {first}"),
+        _ => format!(
+            "items {first}–{}",
+            first.saturating_add(count).saturating_sub(1)
+        ),
+    };
+    match total {
+        Some(total) => format!("{held} of {total}"),
+        None => held,
+    }
+}
+
+/// The items that pages of a paginated `ListResponse`, each `(first,
+/// count, total)`, leave out: the ranges (`first..=last`) of `1..=total`
+/// (the largest `totalResults`; without one, up to the last item held)
+/// that no page holds.
+pub(crate) fn missing_items(pages: &[(u64, u64, Option<u64>)]) -> (Vec<(u64, u64)>, u64) {
+    let mut held: Vec<(u64, u64)> = pages
+        .iter()
+        .filter(|(_, count, _)| *count > 0)
+        .map(|(first, count, _)| (*first, first.saturating_add(*count - 1)))
+        .collect();
+    held.sort_unstable();
+    let last_held = held.iter().map(|(_, last)| *last).max().unwrap_or(0);
+    let total = pages
+        .iter()
+        .filter_map(|(_, _, total)| *total)
+        .max()
+        .unwrap_or(last_held);
+    let mut missing = Vec::new();
+    let mut next = 1u64;
+    for (first, last) in held {
+        if first > next {
+            missing.push((next, (first - 1).min(total)));
+        }
+        next = next.max(last.saturating_add(1));
+        if next > total {
+            break;
+        }
+    }
+    if next <= total {
+        missing.push((next, total));
+    }
+    missing.retain(|(first, last)| first <= last);
+    (missing, total)
 }
 
 /// An attribute named in SCIM attribute notation: `schema:attribute` or
@@ -467,6 +573,65 @@ fn describe(value: &Json) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn pages_of_a_list_response() {
+        let paging = |total, start_index, items_per_page| Paging {
+            total,
+            start_index,
+            items_per_page,
+        };
+        // The whole list, even with the first page's `itemsPerPage`.
+        assert_eq!(paging(Some(5), Some(1), Some(5)).partial(5), None);
+        assert_eq!(paging(Some(5), Some(1), Some(2)).partial(5), None);
+        assert_eq!(paging(None, None, None).partial(3), None);
+        assert_eq!(paging(Some(0), None, None).partial(0), None);
+        let page = |number, first, count, total| Page {
+            number,
+            first,
+            count,
+            total,
+        };
+        assert_eq!(
+            paging(Some(5), Some(1), Some(2)).partial(2),
+            Some(page(1, 1, 2, Some(5)))
+        );
+        // The last page lacks the items before it.
+        assert_eq!(
+            paging(Some(5), Some(5), Some(2)).partial(1),
+            Some(page(3, 5, 1, Some(5)))
+        );
+        assert_eq!(
+            paging(None, Some(101), None).partial(100),
+            Some(page(2, 101, 100, None))
+        );
+        assert_eq!(
+            paging(Some(3), None, None).partial(0),
+            Some(page(1, 1, 0, Some(3)))
+        );
+        assert_eq!(items(3, 2, Some(5)), "items 3–4 of 5");
+        assert_eq!(items(5, 1, Some(5)), "item 5 of 5");
+        assert_eq!(items(1, 0, Some(3)), "no items of 3");
+        assert_eq!(items(101, 100, None), "items 101–200");
+    }
+
+    #[test]
+    fn the_items_that_pages_leave_out() {
+        assert_eq!(
+            missing_items(&[(1, 2, Some(5)), (3, 2, Some(5)), (5, 1, Some(5))]),
+            (vec![], 5)
+        );
+        assert_eq!(
+            missing_items(&[(3, 2, Some(9)), (1, 2, Some(9))]),
+            (vec![(5, 9)], 9)
+        );
+        assert_eq!(
+            missing_items(&[(1, 2, Some(9)), (5, 2, Some(9)), (9, 1, Some(9))]),
+            (vec![(3, 4), (7, 8)], 9)
+        );
+        assert_eq!(missing_items(&[(3, 2, None)]), (vec![(1, 2)], 4));
+        assert_eq!(missing_items(&[(1, 0, Some(2))]), (vec![(1, 2)], 2));
+    }
 
     #[test]
     fn attribute_notation() {
