@@ -5,11 +5,13 @@
 //! no finding at level error, 1 at least one, 2 policy errors, a bad
 //! configuration or a command written wrong.
 
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use grantline_eval::{Evaluator, Identity};
+use grantline_hr::Format;
 use grantline_lint::render::{render_json, render_sarif, render_text, SarifRoot};
 use grantline_lint::{lint, rule, rules, LintConfig, LintInput, LintReport, RuleInfo};
 use grantline_syntax::{Severity, SourceMap};
@@ -23,10 +25,14 @@ pub struct LintArgs {
     /// Policy folder or file.
     #[arg(default_value = "policies")]
     policies: PathBuf,
-    /// A population (a JSON array of identities, or JSON Lines) for the
-    /// rules that need one; bad records are reported and skipped.
+    /// A population for the rules that need one: an HR export (CSV, JSON,
+    /// JSON Lines or SCIM, as `plan` reads) such as `identities.json` of
+    /// `grantline gen`; bad records are reported and skipped.
     #[arg(long, value_name = "FILE")]
     people: Option<PathBuf>,
+    /// How the population's columns and spellings map to the schema (TOML).
+    #[arg(long, value_name = "FILE", requires = "people")]
+    mapping: Option<PathBuf>,
     /// The instant of time-dependent rules (expired windows, witnesses):
     /// `now`, a date, a local date-time or RFC 3339, as for `eval`.
     #[arg(long, value_name = "WHEN", default_value = "now", value_parser = at::parse)]
@@ -91,7 +97,7 @@ pub fn run(args: &LintArgs) -> Result<(), Failure> {
     let evaluator = grantline::evaluator(policy.clone())
         .map_err(|error| Failure::Usage(format!("{}: {error}", args.policies.display())))?;
     let people = match &args.people {
-        Some(file) => Some(read_people(&evaluator, file)?),
+        Some(file) => Some(read_people(&evaluator, file, args.mapping.as_deref())?),
         None => None,
     };
     let at = args.at.resolve_in(evaluator.timezone());
@@ -147,39 +153,59 @@ fn read_config(args: &LintArgs) -> Result<LintConfig, Failure> {
     result.map_err(|error| Failure::Usage(error.to_string()))
 }
 
-/// Reads `--people`; bad records are reported on standard error and left
-/// out, the others are linted.
-fn read_people(evaluator: &Evaluator, file: &Path) -> Result<Vec<Identity>, Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|error| Failure::Usage(format!("cannot read {}: {error}", file.display())))?;
-    let read =
-        grantline_lint::population::read_people(evaluator, &file.display().to_string(), &text);
-    for error in &read.errors {
-        eprintln!("error: {error}");
+/// Reads `--people` through `grantline-hr`; bad records are reported on
+/// standard error and left out, the others are linted. Problems with the
+/// file as a whole are usage errors (exit 2), as 1 means findings.
+fn read_people(
+    evaluator: &Evaluator,
+    file: &Path,
+    mapping: Option<&Path>,
+) -> Result<Vec<Identity>, Failure> {
+    let usage = |failure: Failure| match failure {
+        Failure::Input(message) => Failure::Usage(message),
+        other => other,
+    };
+    let mapping = crate::batch::read_mapping(mapping, evaluator).map_err(usage)?;
+    let cannot_read =
+        |error: std::io::Error| Failure::Usage(format!("cannot read {}: {error}", file.display()));
+    let mut input = BufReader::new(File::open(file).map_err(cannot_read)?);
+    let format = Format::detect(file, &mut input).map_err(cannot_read)?;
+    let name = file.display().to_string();
+    let key = evaluator
+        .policy()
+        .key_attribute()
+        .map(|attribute| attribute.name.clone());
+    let mut reader = grantline_hr::read(evaluator, input, &name, format, &mapping, key.as_deref())
+        .map_err(|error| Failure::Usage(format!("{name}: {error}")))?;
+    let mut people = Vec::new();
+    for record in reader.by_ref() {
+        match record {
+            Ok(record) => people.push(record.identity),
+            Err(rejected) => eprintln!("error: {rejected}"),
+        }
     }
+    let summary = reader.summary();
     // A population rule run on nobody would pass without a word.
-    if read.people.is_empty() {
+    if people.is_empty() {
         return Err(Failure::Usage(format!(
-            "no identity could be read from {}{}",
-            file.display(),
-            if read.errors.is_empty() {
+            "no identity could be read from {name}{}",
+            if summary.rejected == 0 {
                 ": it holds no records"
             } else {
                 " (see the errors above)"
             }
         )));
     }
-    if !read.errors.is_empty() {
-        let problems = read.errors.len();
+    if summary.rejected > 0 {
         eprintln!(
-            "error: {problems} problem{} in {}; linting with the {} identit{} read",
-            if problems == 1 { "" } else { "s" },
-            file.display(),
-            read.people.len(),
-            if read.people.len() == 1 { "y" } else { "ies" },
+            "error: {} of {} records of {name} rejected; linting with the {} identit{} read",
+            summary.rejected,
+            summary.read,
+            people.len(),
+            if people.len() == 1 { "y" } else { "ies" },
         );
     }
-    Ok(read.people)
+    Ok(people)
 }
 
 /// The folder the policy files are in: `policies` itself, or the folder of

@@ -298,7 +298,7 @@ fn bad_records_of_people_are_reported_and_the_others_linted() {
     assert!(err.contains("Marketing"), "{err}");
     assert!(err.contains("department"), "{err}");
     assert!(
-        err.contains("1 problem in") && err.contains("linting with the 4 identities read"),
+        err.contains("1 of 5 records of") && err.contains("linting with the 4 identities read"),
         "{err}"
     );
     let (report, json) = json_report(&[FIXTURE, "--people", PEOPLE]);
@@ -307,6 +307,26 @@ fn bad_records_of_people_are_reported_and_the_others_linted() {
     // With a population every rule runs.
     assert_eq!(
         report["summary"]["rules_run"].as_array().unwrap().len(),
+        grantline_lint::rules().len()
+    );
+}
+
+#[test]
+fn a_csv_export_with_a_mapping_is_a_population() {
+    // The population is read as `plan` reads HR exports: the example's
+    // Workday CSV gives the same findings as the same people in JSON Lines.
+    let (csv_report, csv) = json_report(&[
+        "policies",
+        "--people",
+        "policies/hr/workday-2026-12-01.csv",
+        "--mapping",
+        "policies/hr/workday-mapping.toml",
+    ]);
+    assert!(stderr(&csv).is_empty(), "{}", stderr(&csv));
+    let (jsonl_report, _) = json_report(&["policies", "--people", "policies/hr/after.jsonl"]);
+    assert_eq!(csv_report["findings"], jsonl_report["findings"]);
+    assert_eq!(
+        csv_report["summary"]["rules_run"].as_array().unwrap().len(),
         grantline_lint::rules().len()
     );
 }

@@ -38,7 +38,6 @@
 mod config;
 mod context;
 mod finding;
-pub mod population;
 mod registry;
 pub mod render;
 mod rules;

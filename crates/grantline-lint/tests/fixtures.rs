@@ -42,17 +42,25 @@ fn lint_fixture(code: &str, file: &str) -> (LintReport, SourceMap) {
         Err(_) => LintConfig::default(),
     };
     config.select = vec![code.to_string()];
-    let people = std::fs::read_to_string(folder.join("people.json"))
-        .ok()
-        .map(|text| {
-            let read = grantline_lint::population::read_people(&evaluator, "people.json", &text);
-            assert!(
-                read.errors.is_empty(),
-                "{code}/people.json: {:?}",
-                read.errors
-            );
-            read.people
-        });
+    let people = std::fs::read(folder.join("people.json")).ok().map(|bytes| {
+        let mapping = grantline_hr::Mapping::default();
+        let reader = grantline_hr::read(
+            &evaluator,
+            bytes.as_slice(),
+            "people.json",
+            grantline_hr::Format::Json,
+            &mapping,
+            None,
+        )
+        .unwrap();
+        reader
+            .map(|record| {
+                record
+                    .unwrap_or_else(|e| panic!("{code}/people.json: {e}"))
+                    .identity
+            })
+            .collect::<Vec<_>>()
+    });
     let report = lint(&LintInput {
         policy: &policy,
         evaluator: &evaluator,
