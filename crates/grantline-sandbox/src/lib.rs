@@ -75,8 +75,10 @@ pub struct Limits {
     pub fuel: u64,
     /// Wall-clock time per call, the backstop for work that fuel does not
     /// count (bulk memory instructions). Measured in ticks of
-    /// [`EPOCH_TICK`], so a call may run up to one tick longer. Default
-    /// 200 ms: far above what fuel allows ordinary instructions.
+    /// [`EPOCH_TICK`] by a clock thread that runs from the first module
+    /// loaded until the sandbox and its modules are dropped, so a call stops
+    /// a little past it. Default 200 ms: far above what fuel allows
+    /// ordinary instructions. `Duration::MAX`: no time limit.
     pub time: Duration,
     /// Linear memory per instance, in bytes. Default 16 MiB.
     pub memory_bytes: usize,
@@ -144,6 +146,8 @@ pub enum LoadError {
         "the module implements ABI version {found}; this sandbox implements version {ABI_VERSION}"
     )]
     AbiVersion { found: String },
+    #[error("cannot start the clock of the time limit: {message}")]
+    Clock { message: String },
 }
 
 /// Why a call did not give a result. Every failure is fail-closed: the
@@ -182,15 +186,22 @@ pub struct Sandbox {
     linker: Linker<CallState>,
     limits: Arc<Limits>,
     cache: Mutex<HashMap<String, CheckModule>>,
-    _ticker: EpochTicker,
+    /// Started with the first module, shared by every module (which may
+    /// outlive the sandbox): the clock runs while something can be called.
+    ticker: Mutex<Option<Arc<EpochTicker>>>,
 }
 
 /// How often the sandbox's clock thread advances the engine's epoch: the
 /// resolution of [`Limits::time`].
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// A thread that advances the engine's epoch every [`EPOCH_TICK`] while its
-/// sandbox lives; calls past their deadline in ticks trap.
+/// The furthest deadline set, in ticks: about 46 million years, far from
+/// the overflow of the epoch counter.
+const MAX_DEADLINE_TICKS: u64 = 1 << 57;
+
+/// A thread that advances the engine's epoch once per [`EPOCH_TICK`] of
+/// real time while a sandbox or one of its modules lives; calls past their
+/// deadline in ticks trap.
 struct EpochTicker {
     stop: Arc<AtomicBool>,
 }
@@ -203,9 +214,17 @@ impl EpochTicker {
         std::thread::Builder::new()
             .name("grantline-sandbox-clock".to_string())
             .spawn(move || {
+                // Ticks counted from the elapsed time, not from the sleeps,
+                // so that late wake-ups do not add up.
+                let started = std::time::Instant::now();
+                let mut ticked: u128 = 0;
                 while !stopped.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
+                    let due = started.elapsed().as_nanos() / EPOCH_TICK.as_nanos();
+                    while ticked < due {
+                        engine.increment_epoch();
+                        ticked += 1;
+                    }
                 }
             })?;
         Ok(EpochTicker { stop })
@@ -250,9 +269,6 @@ impl Sandbox {
         let engine = Engine::new(&config).map_err(|error| SandboxError {
             message: format!("{error:#}"),
         })?;
-        let ticker = EpochTicker::start(&engine).map_err(|error| SandboxError {
-            message: format!("cannot start the clock thread: {error}"),
-        })?;
         let mut linker = Linker::new(&engine);
         linker
             .func_wrap("grantline", "log", log)
@@ -264,7 +280,7 @@ impl Sandbox {
             linker,
             limits: Arc::new(limits),
             cache: Mutex::new(HashMap::new()),
-            _ticker: ticker,
+            ticker: Mutex::new(None),
         })
     }
 
@@ -300,6 +316,7 @@ impl Sandbox {
                 pre,
                 sha256: sha256.clone(),
                 limits: Arc::clone(&self.limits),
+                _ticker: self.ticker()?,
             }),
         };
         loaded.check_abi_version()?;
@@ -314,6 +331,25 @@ impl Sandbox {
             source,
         })?;
         Ok(self.load(&bytes)?)
+    }
+
+    /// The clock of the time limit, started on first use.
+    fn ticker(&self) -> Result<Arc<EpochTicker>, LoadError> {
+        let mut slot = self
+            .ticker
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(ticker) = &*slot {
+            return Ok(Arc::clone(ticker));
+        }
+        let ticker =
+            Arc::new(
+                EpochTicker::start(&self.engine).map_err(|error| LoadError::Clock {
+                    message: error.to_string(),
+                })?,
+            );
+        *slot = Some(Arc::clone(&ticker));
+        Ok(ticker)
     }
 
     /// The cache, also after a thread panicked while holding it (it only
@@ -348,6 +384,8 @@ struct Inner {
     pre: InstancePre<CallState>,
     sha256: String,
     limits: Arc<Limits>,
+    /// Keeps the time limit's clock running while the module can be called.
+    _ticker: Arc<EpochTicker>,
 }
 
 impl std::fmt::Debug for CheckModule {
@@ -414,9 +452,15 @@ impl CheckModule {
             .map_err(|error| CheckFailure::Instantiation {
                 message: format!("{error:#}"),
             })?;
-        // The tick under way may be nearly over: one more.
-        let ticks = limits.time.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1));
+        // The tick under way may be nearly over: one more. Bounded so that
+        // wasmtime's `current + deadline` cannot overflow (a limit of
+        // `Duration::MAX` means no limit in practice).
+        let ticks = limits.time.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) + 1;
+        store.set_epoch_deadline(
+            u64::try_from(ticks)
+                .unwrap_or(u64::MAX)
+                .min(MAX_DEADLINE_TICKS),
+        );
         store.epoch_deadline_trap();
         Ok(store)
     }

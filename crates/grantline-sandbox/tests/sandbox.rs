@@ -328,3 +328,41 @@ fn a_loop_of_bulk_memory_instructions_hits_the_time_limit() {
     assert!(took < Duration::from_secs(2), "took {took:?}");
     still_works(&sandbox);
 }
+
+#[test]
+fn the_time_limit_holds_for_a_module_that_outlives_its_sandbox() {
+    let limits = Limits {
+        time: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    let sandbox = Sandbox::new(limits).unwrap();
+    let module = hostile(&sandbox, "bulk-memory-loop.wat").unwrap();
+    drop(sandbox);
+    let started = Instant::now();
+    let failure = module.call(&input("NW-01236")).unwrap_err();
+    assert_eq!(
+        failure,
+        CheckFailure::TimeLimit {
+            limit: Duration::from_millis(50)
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn a_time_limit_of_duration_max_means_no_time_limit() {
+    let limits = Limits {
+        time: Duration::MAX,
+        ..Limits::default()
+    };
+    let sandbox = Sandbox::new(limits).unwrap();
+    let check = example(&sandbox, "employee-id-check-digit.wat");
+    // Calls before and after the clock has ticked.
+    assert!(check.call(&input("NW-01236")).unwrap().passed);
+    std::thread::sleep(Duration::from_millis(30));
+    assert!(check.call(&input("NW-01236")).unwrap().passed);
+    assert_eq!(
+        failure(&sandbox, "infinite-loop.wat"),
+        CheckFailure::OutOfFuel { limit: 10_000_000 }
+    );
+}

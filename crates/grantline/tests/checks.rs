@@ -114,3 +114,30 @@ fn a_module_that_is_no_check_is_a_compile_error_on_its_line() {
     );
     assert_eq!(diagnostic.location().unwrap().line, 5);
 }
+
+#[test]
+fn the_time_limit_holds_for_an_engine_built_by_the_builder() {
+    // The builder's sandbox is gone once the engine is built; its modules
+    // keep the clock of the time limit running.
+    let looping = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../grantline-sandbox/tests/hostile/bulk-memory-loop.wat"
+    ))
+    .unwrap();
+    let engine = Engine::builder()
+        .sandbox_limits(SandboxLimits {
+            time: std::time::Duration::from_millis(50),
+            ..SandboxLimits::default()
+        })
+        .check_module("id-valid", looping)
+        .from_source("checks.grant", &policy("looping.wasm"))
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert!(!github(&engine, "NW-01236"), "fails closed");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let who = engine
+        .identity(&json!({"employee_id": "NW-01236", "department": "Engineering"}))
+        .unwrap();
+    let decision = engine.evaluate(&who, Utc::now());
+    assert!(decision.errors[0].cause.contains("time limit of 50 ms"));
+}
