@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use grantline_eval::{Evaluator, Identity};
-use grantline_hr::{Format, Mapping};
+use grantline_hr::{Format, Mapping, RejectReason};
 use grantline_provision::audit::{self, AuditInput, AuditRecord};
 use grantline_provision::{plan, Action, Person, Totals, Trigger};
 
@@ -114,9 +114,10 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
             .as_ref()
             .map_or(&before.rejected_keys, |a| &a.rejected_keys),
     );
+    let before_unreadable = before.rejected_without_key;
     let after_unreadable = after
         .as_ref()
-        .map_or(before.rejected_without_key, |a| a.rejected_without_key);
+        .map_or(before_unreadable, |a| a.rejected_without_key);
     let keys: BTreeSet<&String> = before.people.keys().chain(after_people.keys()).collect();
     let mut people: Vec<Person<'_>> = Vec::with_capacity(keys.len());
     for key in keys {
@@ -126,8 +127,10 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
             after: after_people.get(key),
         };
         // Missing from a later export with unreadable records: perhaps one
-        // of them, so not a leaver.
-        let maybe_unreadable = person.after.is_none() && after_unreadable > 0;
+        // of them, so not a leaver. Missing from an earlier one: perhaps a
+        // mover whose old access a joiner's plan would never revoke.
+        let maybe_unreadable = (person.after.is_none() && after_unreadable > 0)
+            || (person.before.is_none() && before_unreadable > 0);
         if held_back.contains(key) || maybe_unreadable {
             held_back.insert(key);
         } else {
@@ -142,9 +145,15 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
             names.iter().take(20).copied().collect::<Vec<_>>().join(", "),
             if names.len() > 20 { ", …" } else { "" }
         );
+        if before_unreadable > 0 && args.after.is_some() {
+            eprintln!(
+                "  (the earlier export has {} that name nobody for sure: the people missing from it are not treated as joiners)",
+                plural(before_unreadable, "rejected record", "rejected records")
+            );
+        }
         if after_unreadable > 0 {
             eprintln!(
-                "  (the later export has {} that name nobody: the people missing from it are not treated as leavers)",
+                "  (the later export has {} that name nobody for sure: the people missing from it are not treated as leavers)",
                 plural(after_unreadable, "rejected record", "rejected records")
             );
         }
@@ -232,11 +241,18 @@ fn read_export(
             Err(rejection) => {
                 rejected += 1;
                 eprintln!("error: {rejection}");
+                // A key that could not be read as the key attribute's kind
+                // (`42a` for a number) names nobody for sure: perhaps the
+                // person of key `42`.
+                let key_unreadable = matches!(
+                    &rejection.reason,
+                    RejectReason::Fields(errors) if errors.iter().any(|e| e.field == key)
+                );
                 match &rejection.key {
-                    Some(key) => {
-                        rejected_keys.insert(key.value.clone());
+                    Some(written) if !key_unreadable => {
+                        rejected_keys.insert(written.value.clone());
                     }
-                    None => rejected_without_key += 1,
+                    _ => rejected_without_key += 1,
                 }
             }
         }

@@ -303,3 +303,80 @@ fn an_unreadable_later_record_makes_no_one_a_leaver() {
         "{stdout}"
     );
 }
+
+/// A folder with a small policy keyed by a number, and two exports.
+fn number_keyed(test: &str, before: &str, after: &str) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!("grantline-plan-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("policy.grant"),
+        "timezone \"UTC\"\n\
+         attribute employee_id: key number\n\
+         attribute department: Sales | Engineering\n\
+         entitlement crm, github\n\
+         rule sales:\n    in Sales grants crm\n\
+         rule engineers:\n    in Engineering grants github\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("before.jsonl"), before).unwrap();
+    std::fs::write(folder.join("after.jsonl"), after).unwrap();
+    folder
+}
+
+fn plan_folder(folder: &std::path::Path) -> (Option<i32>, String, String) {
+    let path = |name: &str| folder.join(name).to_str().unwrap().to_string();
+    let output = grantline(&[
+        "plan",
+        &path("policy.grant"),
+        "--before",
+        &path("before.jsonl"),
+        "--after",
+        &path("after.jsonl"),
+        "--at",
+        AT,
+    ]);
+    std::fs::remove_dir_all(folder).unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_typo_in_a_number_key_makes_no_one_a_leaver() {
+    // `42a` is not a number: the record names nobody for sure, so person 42,
+    // missing from the later export, is not revoked as a leaver.
+    let folder = number_keyed(
+        "key-typo",
+        "{\"employee_id\": 42, \"department\": \"Sales\"}\n\
+         {\"employee_id\": 7, \"department\": \"Sales\"}\n",
+        "{\"employee_id\": \"42a\", \"department\": \"Sales\"}\n\
+         {\"employee_id\": 7, \"department\": \"Engineering\"}\n",
+    );
+    let (code, stdout, stderr) = plan_folder(&folder);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stdout.contains("left the HR data"), "{stdout}");
+    assert!(stdout.contains("revoke  7"), "{stdout}");
+    assert!(stdout.contains("(1 person left out)"), "{stdout}");
+    assert!(stderr.contains("not treated as leavers"), "{stderr}");
+}
+
+#[test]
+fn an_unreadable_earlier_record_makes_no_one_a_joiner() {
+    // Person 42 moved from Sales to Engineering, but the earlier record is
+    // not JSON: planned as a joiner they would keep `crm` for good.
+    let folder = number_keyed(
+        "earlier-unreadable",
+        "{\"employee_id\": 42, \"department\": \"Sales\"\n\
+         {\"employee_id\": 7, \"department\": \"Sales\"}\n",
+        "{\"employee_id\": 42, \"department\": \"Engineering\"}\n\
+         {\"employee_id\": 7, \"department\": \"Sales\"}\n",
+    );
+    let (code, stdout, stderr) = plan_folder(&folder);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stdout.contains("joined"), "{stdout}");
+    assert!(stdout.contains("0 grants, 0 revokes"), "{stdout}");
+    assert!(stdout.contains("(1 person left out)"), "{stdout}");
+    assert!(stderr.contains("not treated as joiners"), "{stderr}");
+}
