@@ -335,6 +335,12 @@ fn table(
             if !a.approvers.is_empty() {
                 let _ = write!(reason, "; approval by {}", a.approvers.join(", "));
             }
+            if let Some(lasts) = a.lasts {
+                let _ = write!(reason, "; for {lasts} from grant");
+            }
+            if let Some(cap) = a.max_duration {
+                let _ = write!(reason, "; at most {cap} from grant");
+            }
             [
                 when,
                 a.action.as_str().to_string(),

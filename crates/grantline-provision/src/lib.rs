@@ -28,7 +28,8 @@ pub mod audit;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use grantline_eval::{Decision, Evaluator, GrantStatus, Identity};
+use grantline_eval::{Decision, Evaluator, GrantStatus, GrantedEntitlement, Identity};
+use grantline_ir::{Duration, DurationUnit};
 use serde::Serialize;
 
 /// What to do.
@@ -90,7 +91,40 @@ pub struct Action {
     /// For a request: the groups that approve.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvers: Vec<String>,
+    /// For a grant or a request: how long the grant lasts from the moment
+    /// it is given, when every rule that grants it says so (`for N` without
+    /// `from`; the longest of them): the provisioning system revokes it
+    /// then, as no date of the plan can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lasts: Option<Duration>,
+    /// For a grant or a request: the entitlement's `at most` cap when a rule
+    /// that grants it has no start date to count it from: the provisioning
+    /// system enforces it from the moment it gives the grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_duration: Option<Duration>,
     pub trigger: Trigger,
+}
+
+/// The longest duration of every window reason of a grant, when each has
+/// one. Months count as 31 days to compare them with days and weeks, so a
+/// tie between `1 months` and `31 days` keeps the month.
+fn lasts(granted: &GrantedEntitlement) -> Option<Duration> {
+    let upper_days = |d: &Duration| {
+        u64::from(d.count)
+            * match d.unit {
+                DurationUnit::Days => 1,
+                DurationUnit::Weeks => 7,
+                DurationUnit::Months => 31,
+            }
+    };
+    let mut longest: Option<Duration> = None;
+    for reason in granted.window_reasons() {
+        let lasts = reason.lasts?;
+        if longest.is_none_or(|l| upper_days(&lasts) > upper_days(&l)) {
+            longest = Some(lasts);
+        }
+    }
+    longest
 }
 
 /// One side of a comparison: a person's identity (or absence) at an instant.
@@ -195,7 +229,14 @@ pub fn plan_person(
         effective,
         rules,
         approvers,
+        lasts: None,
+        max_duration: None,
         trigger: trigger.clone(),
+    };
+    let giving = |kind, granted: &GrantedEntitlement, effective, rules, approvers| Action {
+        lasts: lasts(granted),
+        max_duration: granted.max_duration,
+        ..action(kind, &granted.entitlement, effective, rules, approvers)
     };
     let mut previous = before.identity.map(|i| evaluator.evaluate(i, before.at));
     let mut held_then = previous.as_ref().map(held).unwrap_or_default();
@@ -224,13 +265,13 @@ pub fn plan_person(
                 let new_request = pending_now.contains(name) && !pending_then.contains(name);
                 if new_grant {
                     let rules = rules_of(decision, name);
-                    actions.push(action(ActionKind::Grant, name, at, rules, Vec::new()));
+                    actions.push(giving(ActionKind::Grant, granted, at, rules, Vec::new()));
                 } else if new_request {
                     let rules = rules_of(decision, name);
                     let approvers = granted.approvers.clone();
-                    actions.push(action(
+                    actions.push(giving(
                         ActionKind::RequestApproval,
-                        name,
+                        granted,
                         at,
                         rules,
                         approvers,

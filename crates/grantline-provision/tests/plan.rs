@@ -721,3 +721,59 @@ fn a_window_that_opens_and_closes_later_gives_a_grant_and_its_revoke() {
         ]
     );
 }
+
+#[test]
+fn a_grant_that_lasts_from_the_moment_it_is_given_says_how_long() {
+    // No date of the plan can revoke these: the actions carry the durations
+    // the provisioning system enforces from the moment it gives the grant.
+    let mut sources = SourceMap::new();
+    sources.add(
+        "durations.grant",
+        r#"
+timezone "UTC"
+attribute employee_id: key text
+attribute department: Sales | Engineering
+entitlement breakglass
+entitlement crm: at most 30 days
+rule breakglass-short:
+    in Engineering grants breakglass
+    for 7 days
+rule breakglass-long:
+    in Engineering grants breakglass
+    for 2 weeks
+rule sales:
+    in Sales grants crm
+"#,
+    );
+    let evaluator = Evaluator::new(grantline_compiler::compile(&sources).policy.unwrap()).unwrap();
+    let plan_for = |department: &str| {
+        let identity = person(
+            &evaluator,
+            json!({"employee_id": "NW-1", "department": department}),
+        );
+        let now = at("2026-12-01T09:00:00Z");
+        plan_person(
+            &evaluator,
+            "NW-1",
+            State {
+                identity: None,
+                at: now,
+            },
+            State {
+                identity: Some(&identity),
+                at: now,
+            },
+        )
+    };
+    let engineer = plan_for("Engineering");
+    assert_eq!(engineer.len(), 1);
+    let lasts = serde_json::to_value(engineer[0].lasts).unwrap();
+    assert_eq!(lasts, json!({"count": 2, "unit": "weeks"}));
+    assert_eq!(engineer[0].max_duration, None);
+    let seller = plan_for("Sales");
+    assert_eq!(seller[0].lasts, None);
+    let cap = serde_json::to_value(seller[0].max_duration).unwrap();
+    assert_eq!(cap, json!({"count": 30, "unit": "days"}));
+    let line = serde_json::to_value(&seller[0]).unwrap();
+    assert!(line.get("lasts").is_none() && line.get("max_duration").is_some());
+}
