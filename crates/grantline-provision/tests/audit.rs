@@ -31,6 +31,8 @@ fn action(entitlement: &str) -> Action {
         effective: at("2026-12-01T09:00:00Z"),
         rules: vec!["sales".to_string()],
         approvers: Vec::new(),
+        lasts: None,
+        max_duration: None,
         trigger: Trigger::Joined,
     }
 }
