@@ -8,12 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use grantline_ir::{
-    Approval, AttributeKind, Condition, Duration, Effect, Ordering, PolicySet, SourceLocation,
-    Target, TimePoint, Value, IR_FORMAT, IR_VERSION,
+    AttributeKind, Condition, Duration, Effect, Ordering, PolicySet, SourceLocation, Target,
+    TimePoint, Value, IR_FORMAT, IR_VERSION,
 };
 
 use crate::checks::CCheck;
 use crate::identity::{AttributeValue, Schema, SchemaAttribute};
+use crate::output::{RuleName, RuleRecord};
 use crate::time;
 
 /// The IR cannot be evaluated: every problem found, not just the first.
@@ -272,12 +273,11 @@ pub(crate) struct CEntitlement {
     pub(crate) max_duration: Option<Duration>,
 }
 
-/// One entitlement a rule grants or denies.
+/// One entitlement a rule grants or denies; the roles it came through are
+/// the rule's record's (`RuleRecord::vias`, by the target's position).
 #[derive(Debug, Clone)]
 pub(crate) struct CTarget {
     pub(crate) entitlement: usize,
-    /// Shared with every decision and explanation that reports it.
-    pub(crate) via: Arc<[String]>,
 }
 
 #[derive(Debug, Clone)]
@@ -312,23 +312,57 @@ pub(crate) struct CWindow {
 
 #[derive(Debug, Clone)]
 pub(crate) struct CRule {
-    /// Name, source and approval are shared with the decisions and
-    /// explanations that report the rule.
-    pub(crate) name: Arc<str>,
-    pub(crate) source: Arc<SourceLocation>,
+    /// Name, source, approval and the roles of each target, shared with the
+    /// decisions and explanations that report the rule.
+    pub(crate) shared: RuleName,
     pub(crate) cond: Cond,
     pub(crate) effect: CEffect,
     pub(crate) window: CWindow,
-    pub(crate) approval: Option<Arc<Approval>>,
+}
+
+impl CRule {
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.shared.0.name
+    }
+
+    pub(crate) fn source(&self) -> &Arc<SourceLocation> {
+        &self.shared.0.source
+    }
+
+    /// The roles target `position` came through.
+    pub(crate) fn via(&self, position: usize) -> Arc<[String]> {
+        self.shared
+            .0
+            .vias
+            .get(position)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+
+    /// Whether the rule has a window (`from`, `until` or `for`).
+    pub(crate) fn has_window(&self) -> bool {
+        self.window.from.is_some() || self.window.until.is_some() || self.window.duration.is_some()
+    }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct CSeparation {
     pub(crate) left: String,
     pub(crate) right: String,
-    pub(crate) left_entitlements: Vec<usize>,
-    pub(crate) right_entitlements: Vec<usize>,
+    /// The entitlements of each side, by their position in name order
+    /// (`Compiled::rank`), ascending.
+    pub(crate) left_ranks: Vec<usize>,
+    pub(crate) right_ranks: Vec<usize>,
     pub(crate) source: Arc<SourceLocation>,
+}
+
+/// An entitlement by its position in name order, with what a decision
+/// reports about it.
+#[derive(Debug, Clone)]
+pub(crate) struct Ranked {
+    pub(crate) name: Arc<str>,
+    pub(crate) sensitive: bool,
+    pub(crate) max_duration: Option<Duration>,
 }
 
 /// Everything the evaluator needs, resolved.
@@ -339,12 +373,14 @@ pub(crate) struct Compiled {
     pub(crate) entitlements: Vec<CEntitlement>,
     /// Entitlement indices sorted by name.
     pub(crate) by_name: Vec<usize>,
+    /// The entitlements in name order (`by_name`, resolved).
+    pub(crate) ranked: Vec<Ranked>,
     /// The position of each entitlement in `by_name`.
     pub(crate) rank: Vec<usize>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) separations: Vec<CSeparation>,
-    /// By entitlement index: the separations naming it on either side,
-    /// ascending.
+    /// By entitlement position in name order: the separations naming it on
+    /// either side, ascending.
     pub(crate) separations_of: Vec<Vec<usize>>,
     /// Custom checks, in declaration order. Check `i`'s result is value
     /// `schema.attributes.len() + i` of an evaluation.
@@ -738,6 +774,7 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         } else {
             checker.condition(&rule.condition, &subject, &rule.source)
         };
+        let mut vias: Vec<Arc<[String]>> = Vec::new();
         let effect = match &rule.effect {
             Effect::Grant {
                 targets,
@@ -756,13 +793,11 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
                     if let Some(index) =
                         checker.entitlement_index(&e.entitlement, &subject, &rule.source)
                     {
-                        resolved.push(CTarget {
-                            entitlement: index,
-                            via: if e.via.is_empty() {
-                                Arc::clone(&no_roles)
-                            } else {
-                                Arc::from(e.via.as_slice())
-                            },
+                        resolved.push(CTarget { entitlement: index });
+                        vias.push(if e.via.is_empty() {
+                            Arc::clone(&no_roles)
+                        } else {
+                            Arc::from(e.via.as_slice())
                         });
                     }
                 }
@@ -792,8 +827,12 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         let until = point(&rule.window.until);
         if let (Some(cond), Ok(from), Ok(until)) = (cond, from, until) {
             rules.push(CRule {
-                name: Arc::from(rule.name.as_str()),
-                source: Arc::new(rule.source.clone()),
+                shared: RuleName(Arc::new(RuleRecord {
+                    name: Arc::from(rule.name.as_str()),
+                    source: Arc::new(rule.source.clone()),
+                    vias: vias.into_boxed_slice(),
+                    approval: rule.approval.clone().map(Arc::new),
+                })),
                 cond,
                 effect,
                 window: CWindow {
@@ -801,7 +840,6 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
                     until,
                     duration: rule.window.duration,
                 },
-                approval: rule.approval.clone().map(Arc::new),
             });
         }
     }
@@ -828,8 +866,9 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         separations.push(CSeparation {
             left: separation.left.to_string(),
             right: separation.right.to_string(),
-            left_entitlements,
-            right_entitlements,
+            // Entitlement indices for now; positions in name order below.
+            left_ranks: left_entitlements,
+            right_ranks: right_entitlements,
             source: Arc::new(separation.source.clone()),
         });
     }
@@ -870,20 +909,35 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         let name = |i: &usize| entitlements.get(*i).map(|e| &*e.name);
         name(a).cmp(&name(b))
     });
+    let ranked: Vec<Ranked> = by_name
+        .iter()
+        .filter_map(|&index| {
+            let e = entitlements.get(index)?;
+            Some(Ranked {
+                name: Arc::clone(&e.name),
+                sensitive: e.sensitive,
+                max_duration: e.max_duration,
+            })
+        })
+        .collect();
     let mut rank = vec![0; entitlements.len()];
     for (position, &index) in by_name.iter().enumerate() {
         if let Some(slot) = rank.get_mut(index) {
             *slot = position;
         }
     }
+    for separation in &mut separations {
+        for side in [&mut separation.left_ranks, &mut separation.right_ranks] {
+            for entitlement in side.iter_mut() {
+                *entitlement = rank.get(*entitlement).copied().unwrap_or(usize::MAX);
+            }
+            side.sort_unstable();
+        }
+    }
     let mut separations_of: Vec<Vec<usize>> = vec![Vec::new(); entitlements.len()];
     for (i, separation) in separations.iter().enumerate() {
-        for &entitlement in separation
-            .left_entitlements
-            .iter()
-            .chain(&separation.right_entitlements)
-        {
-            if let Some(list) = separations_of.get_mut(entitlement) {
+        for &position in separation.left_ranks.iter().chain(&separation.right_ranks) {
+            if let Some(list) = separations_of.get_mut(position) {
                 if list.last() != Some(&i) {
                     list.push(i);
                 }
@@ -916,6 +970,7 @@ pub(crate) fn compile(policy: &PolicySet) -> Result<Compiled, IrValidationError>
         schema,
         entitlements,
         by_name,
+        ranked,
         rank,
         rules,
         separations,

@@ -56,8 +56,8 @@ pub(crate) fn explain(
         };
         let via = match targets {
             None => Arc::default(),
-            Some(targets) => match targets.iter().find(|t| t.entitlement == index) {
-                Some(target) => Arc::clone(&target.via),
+            Some(targets) => match targets.iter().position(|t| t.entitlement == index) {
+                Some(position) => rule.via(position),
                 None => continue,
             },
         };
@@ -100,8 +100,8 @@ pub(crate) fn explain(
         rules.push((
             rule_index,
             RuleExplanation {
-                rule: Arc::clone(&rule.name),
-                source: Arc::clone(&rule.source),
+                rule: Arc::clone(rule.name()),
+                source: Arc::clone(rule.source()),
                 effect,
                 via,
                 applies,

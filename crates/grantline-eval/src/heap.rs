@@ -11,10 +11,11 @@ use grantline_ir::{
 };
 
 use crate::compile::{
-    CEffect, CEntitlement, CPoint, CRule, CSeparation, CTarget, Compiled, Cond, Leaf, Test,
+    CEffect, CEntitlement, CPoint, CRule, CSeparation, CTarget, Compiled, Cond, Leaf, Ranked, Test,
 };
 use crate::identity::SchemaAttribute;
 use crate::index::map_size;
+use crate::output::RuleRecord;
 
 fn string(s: &String) -> usize {
     s.capacity()
@@ -192,8 +193,20 @@ fn cond(c: &Cond) -> usize {
     }
 }
 
-fn ctarget(t: &CTarget) -> usize {
-    arc_strings(&t.via)
+/// The heap bytes of a rule's shared record (see [`RuleRecord`]); the
+/// record is shared with the indexed evaluation's rule records, counted
+/// once, here.
+fn rule_record(r: &RuleRecord) -> usize {
+    let approval = r.approval.as_ref().map_or(0, |a| {
+        size_of::<usize>() * 2 + size_of::<Approval>() + a.by.as_ref().map_or(0, string)
+    });
+    size_of::<usize>() * 2
+        + size_of::<RuleRecord>()
+        + arc_str(&r.name)
+        + arc_source(&r.source)
+        + r.vias.len() * size_of::<Arc<[String]>>()
+        + r.vias.iter().map(arc_strings).sum::<usize>()
+        + approval
 }
 
 fn cpoint(p: &Option<CPoint>) -> usize {
@@ -205,19 +218,16 @@ fn cpoint(p: &Option<CPoint>) -> usize {
 
 fn crule(r: &CRule) -> usize {
     let effect = match &r.effect {
-        CEffect::Grant(targets) | CEffect::Deny(targets) => vec(targets, ctarget),
+        CEffect::Grant(targets) | CEffect::Deny(targets) => {
+            targets.capacity() * size_of::<CTarget>()
+        }
         CEffect::DenyEverything => 0,
     };
-    let approval = r.approval.as_ref().map_or(0, |a| {
-        size_of::<usize>() * 2 + size_of::<Approval>() + a.by.as_ref().map_or(0, string)
-    });
-    arc_str(&r.name)
-        + arc_source(&r.source)
+    rule_record(&r.shared.0)
         + cond(&r.cond)
         + effect
         + cpoint(&r.window.from)
         + cpoint(&r.window.until)
-        + approval
 }
 
 fn schema_attribute(a: &SchemaAttribute) -> usize {
@@ -235,8 +245,8 @@ fn centitlement(e: &CEntitlement) -> usize {
 fn cseparation(s: &CSeparation) -> usize {
     string(&s.left)
         + string(&s.right)
-        + s.left_entitlements.capacity() * size_of::<usize>()
-        + s.right_entitlements.capacity() * size_of::<usize>()
+        + s.left_ranks.capacity() * size_of::<usize>()
+        + s.right_ranks.capacity() * size_of::<usize>()
         + arc_source(&s.source)
 }
 
@@ -249,6 +259,7 @@ pub(crate) fn compiled(c: &Compiled) -> usize {
         + schema.index.keys().map(string).sum::<usize>()
         + vec(&c.entitlements, centitlement)
         + c.by_name.capacity() * size_of::<usize>()
+        + c.ranked.capacity() * size_of::<Ranked>()
         + c.rank.capacity() * size_of::<usize>()
         + vec(&c.rules, crule)
         + vec(&c.separations, cseparation)

@@ -501,12 +501,14 @@ impl Slot {
     }
 }
 
-/// Scratch space of a lookup: the identity's states, and for each slot the
-/// range of `states` holding its states.
+/// Scratch space of a lookup: the identity's states, for each slot the
+/// range of `states` holding its states, and the candidate rules found, one
+/// bit per rule (all clear between lookups).
 #[derive(Debug, Default)]
 pub(crate) struct Lookup {
     states: Vec<u32>,
     spans: Vec<(usize, usize)>,
+    bits: Vec<u64>,
 }
 
 impl Lookup {
@@ -514,6 +516,16 @@ impl Lookup {
         Lookup {
             states: Vec::new(),
             spans: Vec::new(),
+            bits: Vec::new(),
+        }
+    }
+}
+
+/// Marks `rules` in `bits`.
+fn mark(bits: &mut [u64], rules: &[u32]) {
+    for &rule in rules {
+        if let Some(word) = bits.get_mut((rule / 64) as usize) {
+            *word |= 1 << (rule % 64);
         }
     }
 }
@@ -781,13 +793,8 @@ impl RuleIndex {
         self.stats
     }
 
-    /// The rules examined for every identity, ascending.
-    pub(crate) fn always(&self) -> &[u32] {
-        &self.always
-    }
-
-    /// Writes the indexed candidate rules for the identity to `out`,
-    /// ascending and unique, without the always-examined ones.
+    /// Writes the rules to examine for the identity to `out`, ascending and
+    /// unique: those the index finds for it and the always-examined ones.
     pub(crate) fn candidates(
         &self,
         values: &Values,
@@ -796,14 +803,27 @@ impl RuleIndex {
         out: &mut Vec<u32>,
     ) {
         out.clear();
-        let Lookup { states, spans } = lookup;
+        let Lookup {
+            states,
+            spans,
+            bits,
+        } = lookup;
         states.clear();
         spans.clear();
+        let words = self.stats.rules.div_ceil(64);
+        if bits.len() != words {
+            bits.clear();
+            bits.resize(words, 0);
+        }
         for slot in &self.slots {
             let start = states.len();
             slot.states(values, codes, states);
             spans.push((start, states.len()));
         }
+        // A rule can be met under several keys (a list's items, or a
+        // posting list and the always-examined list): one bit per rule
+        // removes repeats and gives the rules in order.
+        mark(bits, &self.always);
         for &state in states.iter() {
             let start = self.single_start.get(state as usize).copied();
             let end = self
@@ -812,7 +832,7 @@ impl RuleIndex {
                 .copied();
             if let (Some(start), Some(end)) = (start, end) {
                 if let Some(rules) = self.single_rules.get(start as usize..end as usize) {
-                    out.extend_from_slice(rules);
+                    mark(bits, rules);
                 }
             }
         }
@@ -827,15 +847,19 @@ impl RuleIndex {
                 for &b in of_slot(second) {
                     if let Some(&(start, len)) = self.pairs.get(&pair_key(a, b)) {
                         if let Some(rules) = self.pair_rules.get(range(start, len)) {
-                            out.extend_from_slice(rules);
+                            mark(bits, rules);
                         }
                     }
                 }
             }
         }
-        out.sort_unstable();
-        // A rule posted under a list is met once for each item it names.
-        out.dedup();
+        for (base, word) in (0u32..).step_by(64).zip(bits.iter_mut()) {
+            let mut set = std::mem::take(word);
+            while set != 0 {
+                out.push(base + set.trailing_zeros());
+                set &= set - 1;
+            }
+        }
     }
 
     /// Bytes held on the heap by the index (capacities, not lengths).

@@ -56,8 +56,8 @@ use index::RuleIndex;
 pub use index::{IndexStats, MAX_KEYS_PER_RULE};
 pub use output::{
     Decision, DeniedEntitlement, DenyReason, Explanation, FailedCondition, GrantStatus,
-    GrantedEntitlement, Reason, RuleEffect, RuleExplanation, RuleOutcome, RuleRef,
-    SeparationConflict, UpcomingGrant, Verdict, Warning,
+    GrantedEntitlement, Reason, Reasons, RuleEffect, RuleExplanation, RuleName, RuleOutcome,
+    RuleRef, SeparationConflict, UpcomingGrant, Verdict, Warning,
 };
 use program::Programs;
 pub use strict_json::StrictJson;
@@ -432,8 +432,8 @@ impl Evaluator {
                         i,
                         CheckError {
                             check: check.name.to_string(),
-                            rule: Arc::clone(&rule.name),
-                            source: Arc::clone(&rule.source),
+                            rule: Arc::clone(rule.name()),
+                            source: Arc::clone(rule.source()),
                             cause: cause.clone(),
                         },
                     ));
@@ -564,7 +564,7 @@ impl Evaluator {
             self.find_candidates(&values, s);
             let candidates = std::mem::take(&mut s.candidates);
             let codes = std::mem::take(&mut s.codes);
-            let rules = decide::merged(&candidates, self.index.always());
+            let rules = candidates.iter().map(|&r| r as usize);
             let decision = self.decide(&values, Some(&codes), &unknown_fields, at, rules, s);
             s.candidates = candidates;
             s.codes = codes;
@@ -622,7 +622,7 @@ impl Evaluator {
                 &values,
                 Some(&s.codes),
                 at,
-                decide::merged(&s.candidates, self.index.always()),
+                s.candidates.iter().map(|&r| r as usize),
             )
         })
     }
@@ -659,7 +659,7 @@ impl Evaluator {
         let (values, _) = self.adopt(identity);
         decide::with_scratch(|s| {
             self.find_candidates(&values, s);
-            decide::merged(&s.candidates, self.index.always()).collect()
+            s.candidates.iter().map(|&r| r as usize).collect()
         })
     }
 
@@ -696,24 +696,69 @@ impl Evaluator {
 /// computed over [`GrantedEntitlement::window_reasons`]: when granted, only
 /// the reasons that grant without approval; `cap` is reported when one of
 /// those has no start.
+///
+/// The entry keeps `stored`, and is computed from those reasons or, when
+/// given, from `shared` (the caller then stores them as a share of the
+/// decision's list, see `Reasons::shared`).
+#[inline(always)]
 pub(crate) fn granted_entitlement(
     name: &Arc<str>,
     sensitive: bool,
     cap: Option<Duration>,
-    reasons: Vec<Reason>,
+    stored: Reasons,
+    shared: Option<&[Reason]>,
 ) -> GrantedEntitlement {
-    let pending = reasons.iter().all(|r| r.approval.is_some());
-    let mut approvers: Vec<String> = if pending {
-        reasons
-            .iter()
-            .filter_map(|r| r.approval.as_ref()?.by.clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    approvers.sort();
-    approvers.dedup();
-    let mut granted = GrantedEntitlement {
+    let reasons = shared.unwrap_or(stored.as_slice());
+    if let [reason] = reasons {
+        // The usual entry: its one reason's window.
+        let approvers = match reason.approval().map(|a| &a.by) {
+            Some(Some(by)) => vec![by.clone()],
+            _ => Vec::new(),
+        };
+        return GrantedEntitlement {
+            entitlement: Arc::clone(name),
+            status: if reason.approval().is_some() {
+                GrantStatus::PendingApproval
+            } else {
+                GrantStatus::Granted
+            },
+            approvers,
+            valid_from: reason.valid_from,
+            valid_until: reason.valid_until,
+            sensitive,
+            max_duration: if reason.valid_from.is_none() {
+                cap
+            } else {
+                None
+            },
+            reasons: stored,
+        };
+    }
+    let pending = reasons.iter().all(|r| r.approval().is_some());
+    let mut approvers: Vec<String> = Vec::new();
+    if pending {
+        approvers.extend(reasons.iter().filter_map(|r| r.approval()?.by.clone()));
+        approvers.sort();
+        approvers.dedup();
+    }
+    // The bounds over the window reasons (`None`: unbounded), in one pass.
+    let mut valid_from: Option<Option<DateTime<Utc>>> = None;
+    let mut valid_until: Option<Option<DateTime<Utc>>> = None;
+    let mut open_start = false;
+    for reason in reasons.iter().filter(|r| pending || r.approval().is_none()) {
+        open_start |= reason.valid_from.is_none();
+        valid_from = Some(match (valid_from, reason.valid_from) {
+            (None, from) => from,
+            (Some(Some(a)), Some(b)) => Some(a.min(b)),
+            (Some(_), _) => None,
+        });
+        valid_until = Some(match (valid_until, reason.valid_until) {
+            (None, until) => until,
+            (Some(Some(a)), Some(b)) => Some(a.max(b)),
+            (Some(_), _) => None,
+        });
+    }
+    GrantedEntitlement {
         entitlement: Arc::clone(name),
         status: if pending {
             GrantStatus::PendingApproval
@@ -721,32 +766,12 @@ pub(crate) fn granted_entitlement(
             GrantStatus::Granted
         },
         approvers,
-        valid_from: None,
-        valid_until: None,
+        valid_from: valid_from.flatten(),
+        valid_until: valid_until.flatten(),
         sensitive,
-        max_duration: None,
-        reasons,
-    };
-    granted.valid_from = bound(granted.window_reasons().map(|r| r.valid_from), Ord::min);
-    granted.valid_until = bound(granted.window_reasons().map(|r| r.valid_until), Ord::max);
-    if granted.window_reasons().any(|r| r.valid_from.is_none()) {
-        granted.max_duration = cap;
+        max_duration: if open_start { cap } else { None },
+        reasons: stored,
     }
-    granted
-}
-
-/// The earliest (`pick` = min) or latest (max) of the instants; `None` when
-/// there are none or one of them is `None` (unbounded).
-fn bound(
-    instants: impl Iterator<Item = Option<DateTime<Utc>>>,
-    pick: fn(DateTime<Utc>, DateTime<Utc>) -> DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let mut bound = None;
-    for instant in instants {
-        let instant = instant?;
-        bound = Some(bound.map_or(instant, |b| pick(b, instant)));
-    }
-    bound
 }
 
 /// The identity, or every error found while checking its fields.

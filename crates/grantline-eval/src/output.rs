@@ -75,7 +75,7 @@ pub struct GrantedEntitlement {
     pub max_duration: Option<Duration>,
     /// Every applying grant, in rule source order (when granted, including
     /// those that would need an approval).
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
 }
 
 impl GrantedEntitlement {
@@ -87,7 +87,7 @@ impl GrantedEntitlement {
         let pending = self.status == GrantStatus::PendingApproval;
         self.reasons
             .iter()
-            .filter(move |r| pending || r.approval.is_none())
+            .filter(move |r| pending || r.approval().is_none())
     }
 }
 
@@ -99,12 +99,21 @@ pub enum GrantStatus {
 }
 
 /// One applying grant of an entitlement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The granting rule, where it is written, the roles the entitlement came
+/// through and the approval the rule requires are shared with the evaluator
+/// (and every decision that reports the rule) through one reference-counted
+/// record, [`Reason::rule`]: a decision holds one reference per reason. Read
+/// them with [`Reason::source`], [`Reason::via`] and [`Reason::approval`].
+/// In JSON a reason is one object, `{"rule", "source", "via", "valid_from",
+/// "valid_until", "lasts", "approval"}`.
+#[derive(Clone)]
 pub struct Reason {
-    pub rule: Arc<str>,
-    pub source: Arc<SourceLocation>,
-    /// The roles the entitlement came through, outermost first.
-    pub via: Arc<[String]>,
+    /// The granting rule; it dereferences to (displays and serializes as)
+    /// the rule's name.
+    pub rule: RuleName,
+    /// Which of the rule's targets granted the entitlement (its `via`).
+    target: u32,
     pub valid_from: Option<DateTime<Utc>>,
     /// Exclusive. The grant ends when a scheduled deny begins: cut to the
     /// opening of a deny of the entitlement that will apply after `at` (its
@@ -114,7 +123,400 @@ pub struct Reason {
     /// `for N ...` without `from`: the grant lasts this long from the moment
     /// it is given.
     pub lasts: Option<Duration>,
-    pub approval: Option<Arc<Approval>>,
+}
+
+impl Reason {
+    #[inline(always)]
+    pub(crate) fn new(
+        rule: RuleName,
+        target: u32,
+        valid_from: Option<DateTime<Utc>>,
+        valid_until: Option<DateTime<Utc>>,
+        lasts: Option<Duration>,
+    ) -> Reason {
+        Reason {
+            rule,
+            target,
+            valid_from,
+            valid_until,
+            lasts,
+        }
+    }
+
+    /// The approval the granting rule requires, if any.
+    pub fn approval(&self) -> Option<&Approval> {
+        self.rule.0.approval.as_deref()
+    }
+
+    /// Where the granting rule is written.
+    pub fn source(&self) -> &SourceLocation {
+        self.rule.source()
+    }
+
+    /// The roles the entitlement came through, outermost first.
+    pub fn via(&self) -> &[String] {
+        self.rule.0.via(self.target)
+    }
+}
+
+impl PartialEq for Reason {
+    fn eq(&self, other: &Reason) -> bool {
+        self.rule == other.rule
+            && self.via() == other.via()
+            && self.valid_from == other.valid_from
+            && self.valid_until == other.valid_until
+            && self.lasts == other.lasts
+            && self.approval() == other.approval()
+    }
+}
+
+impl Eq for Reason {}
+
+impl fmt::Debug for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reason")
+            .field("rule", &self.rule.name())
+            .field("source", self.source())
+            .field("via", &self.via())
+            .field("valid_from", &self.valid_from)
+            .field("valid_until", &self.valid_until)
+            .field("lasts", &self.lasts)
+            .field("approval", &self.approval())
+            .finish()
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut reason = serializer.serialize_struct("Reason", 7)?;
+        reason.serialize_field("rule", self.rule.name())?;
+        reason.serialize_field("source", self.source())?;
+        reason.serialize_field("via", self.via())?;
+        reason.serialize_field("valid_from", &self.valid_from)?;
+        reason.serialize_field("valid_until", &self.valid_until)?;
+        reason.serialize_field("lasts", &self.lasts)?;
+        reason.serialize_field("approval", &self.approval())?;
+        reason.end()
+    }
+}
+
+/// A [`Reason`] as written in JSON.
+#[derive(Deserialize)]
+#[serde(rename = "Reason")]
+struct ReasonFields {
+    rule: String,
+    source: SourceLocation,
+    via: Vec<String>,
+    valid_from: Option<DateTime<Utc>>,
+    valid_until: Option<DateTime<Utc>>,
+    lasts: Option<Duration>,
+    approval: Option<Arc<Approval>>,
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Reason, D::Error> {
+        let fields = ReasonFields::deserialize(deserializer)?;
+        let rule = RuleName(Arc::new(RuleRecord {
+            name: Arc::from(fields.rule),
+            source: Arc::new(fields.source),
+            vias: Box::new([Arc::from(fields.via)]),
+            approval: fields.approval,
+        }));
+        Ok(Reason {
+            rule,
+            target: 0,
+            valid_from: fields.valid_from,
+            valid_until: fields.valid_until,
+            lasts: fields.lasts,
+        })
+    }
+}
+
+/// A rule as a [`Reason`] reports it: its name, which it dereferences to
+/// (and displays and serializes as), and where it is written. One record
+/// per rule, shared by the evaluator and every decision reporting the rule:
+/// a clone is one reference count.
+#[derive(Clone)]
+pub struct RuleName(pub(crate) Arc<RuleRecord>);
+
+/// What decisions share about one rule.
+#[derive(Debug)]
+pub(crate) struct RuleRecord {
+    pub(crate) name: Arc<str>,
+    pub(crate) source: Arc<SourceLocation>,
+    /// By target position (see `CTarget`): the roles it came through.
+    pub(crate) vias: Box<[Arc<[String]>]>,
+    pub(crate) approval: Option<Arc<Approval>>,
+}
+
+impl RuleRecord {
+    pub(crate) fn via(&self, target: u32) -> &[String] {
+        self.vias.get(target as usize).map_or(&[], |via| via)
+    }
+}
+
+impl RuleName {
+    pub(crate) fn strong_count(&self) -> usize {
+        Arc::strong_count(&self.0)
+    }
+
+    /// The rule's name.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Where the rule is written.
+    pub fn source(&self) -> &SourceLocation {
+        &self.0.source
+    }
+}
+
+impl std::ops::Deref for RuleName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0.name
+    }
+}
+
+impl AsRef<str> for RuleName {
+    fn as_ref(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// The same name and source.
+impl PartialEq for RuleName {
+    fn eq(&self, other: &RuleName) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.name == other.0.name && self.0.source == other.0.source)
+    }
+}
+
+impl Eq for RuleName {}
+
+impl PartialEq<str> for RuleName {
+    fn eq(&self, other: &str) -> bool {
+        *self.0.name == *other
+    }
+}
+
+impl PartialEq<&str> for RuleName {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0.name == **other
+    }
+}
+
+impl fmt::Debug for RuleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0.name, f)
+    }
+}
+
+impl fmt::Display for RuleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.name)
+    }
+}
+
+impl Serialize for RuleName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.name)
+    }
+}
+
+/// The reasons of one granted entitlement, in rule source order: a list
+/// that holds the usual single reason in place (a decision allocates
+/// nothing for it) and more in a vector. It dereferences to a slice
+/// (`reasons.len()`, `reasons.iter()`, `reasons[0]`), and serializes as a
+/// JSON array.
+#[derive(Clone)]
+pub struct Reasons(ReasonList);
+
+#[derive(Clone)]
+enum ReasonList {
+    One(Reason),
+    Many(Vec<Reason>),
+    /// `all[start..start + len]`: a decision keeps the reasons of all its
+    /// entitlements that have more than one in one shared list.
+    Shared {
+        all: Arc<[Reason]>,
+        start: u32,
+        len: u32,
+    },
+}
+
+impl Reasons {
+    /// No reason.
+    pub fn new() -> Reasons {
+        Reasons(ReasonList::Many(Vec::new()))
+    }
+
+    /// One reason.
+    pub fn one(reason: Reason) -> Reasons {
+        Reasons(ReasonList::One(reason))
+    }
+
+    /// The reasons as a slice.
+    pub fn as_slice(&self) -> &[Reason] {
+        match &self.0 {
+            ReasonList::One(reason) => std::slice::from_ref(reason),
+            ReasonList::Many(reasons) => reasons,
+            ReasonList::Shared { all, start, len } => {
+                let start = *start as usize;
+                all.get(start..start.saturating_add(*len as usize))
+                    .unwrap_or(&[])
+            }
+        }
+    }
+
+    /// `all[start..start + len]`, shared.
+    pub(crate) fn shared(all: &Arc<[Reason]>, start: u32, len: u32) -> Reasons {
+        Reasons(ReasonList::Shared {
+            all: Arc::clone(all),
+            start,
+            len,
+        })
+    }
+
+    /// Appends a reason.
+    pub fn push(&mut self, reason: Reason) {
+        let list = std::mem::replace(&mut self.0, ReasonList::Many(Vec::new()));
+        self.0 = match list {
+            ReasonList::Many(reasons) if reasons.is_empty() && reasons.capacity() == 0 => {
+                ReasonList::One(reason)
+            }
+            ReasonList::Many(mut reasons) => {
+                reasons.push(reason);
+                ReasonList::Many(reasons)
+            }
+            ReasonList::One(first) => ReasonList::Many(vec![first, reason]),
+            shared @ ReasonList::Shared { .. } => {
+                let mut reasons = Reasons(shared).as_slice().to_vec();
+                reasons.push(reason);
+                ReasonList::Many(reasons)
+            }
+        };
+    }
+
+    /// The reasons as a vector.
+    pub fn into_vec(self) -> Vec<Reason> {
+        match self.0 {
+            ReasonList::One(reason) => vec![reason],
+            ReasonList::Many(reasons) => reasons,
+            ReasonList::Shared { .. } => self.as_slice().to_vec(),
+        }
+    }
+}
+
+impl Default for Reasons {
+    fn default() -> Reasons {
+        Reasons::new()
+    }
+}
+
+impl std::ops::Deref for Reasons {
+    type Target = [Reason];
+
+    fn deref(&self) -> &[Reason] {
+        self.as_slice()
+    }
+}
+
+impl AsRef<[Reason]> for Reasons {
+    fn as_ref(&self) -> &[Reason] {
+        self.as_slice()
+    }
+}
+
+impl<'a> IntoIterator for &'a Reasons {
+    type Item = &'a Reason;
+    type IntoIter = std::slice::Iter<'a, Reason>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl IntoIterator for Reasons {
+    type Item = Reason;
+    type IntoIter = std::vec::IntoIter<Reason>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl From<Vec<Reason>> for Reasons {
+    fn from(mut reasons: Vec<Reason>) -> Reasons {
+        if reasons.len() == 1 {
+            if let Some(reason) = reasons.pop() {
+                return Reasons(ReasonList::One(reason));
+            }
+        }
+        Reasons(ReasonList::Many(reasons))
+    }
+}
+
+impl From<Reasons> for Vec<Reason> {
+    fn from(reasons: Reasons) -> Vec<Reason> {
+        reasons.into_vec()
+    }
+}
+
+impl FromIterator<Reason> for Reasons {
+    fn from_iter<I: IntoIterator<Item = Reason>>(iter: I) -> Reasons {
+        let mut iter = iter.into_iter();
+        let Some(first) = iter.next() else {
+            return Reasons::new();
+        };
+        let Some(second) = iter.next() else {
+            return Reasons(ReasonList::One(first));
+        };
+        let mut reasons = Vec::with_capacity(iter.size_hint().0.saturating_add(2));
+        reasons.extend([first, second]);
+        reasons.extend(iter);
+        Reasons(ReasonList::Many(reasons))
+    }
+}
+
+impl PartialEq for Reasons {
+    fn eq(&self, other: &Reasons) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Reasons {}
+
+impl PartialEq<Vec<Reason>> for Reasons {
+    fn eq(&self, other: &Vec<Reason>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<[Reason]> for Reasons {
+    fn eq(&self, other: &[Reason]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl fmt::Debug for Reasons {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Serialize for Reasons {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Reasons {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Reasons, D::Error> {
+        Vec::<Reason>::deserialize(deserializer).map(Reasons::from)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -83,7 +83,7 @@ fn approvers_text(granted: &GrantedEntitlement) -> String {
     let anyone = granted
         .reasons
         .iter()
-        .any(|r| r.approval.as_ref().is_some_and(|a| a.by.is_none()));
+        .any(|r| r.approval().is_some_and(|a| a.by.is_none()));
     let or_any = if anyone { " or any approver" } else { "" };
     format!(" by {}{or_any}", granted.approvers.join(", "))
 }
@@ -94,8 +94,8 @@ fn granted_text(granted: &GrantedEntitlement, tz: Tz) -> String {
             let reasons: Vec<String> = granted
                 .reasons
                 .iter()
-                .filter(|r| r.approval.is_none())
-                .map(|r| format!("{}{}", rule_ref(&r.rule, &r.source), via_text(&r.via)))
+                .filter(|r| r.approval().is_none())
+                .map(|r| format!("{}{}", rule_ref(&r.rule, r.source()), via_text(r.via())))
                 .collect();
             format!("granted by {}", reasons.join("; "))
         }
@@ -103,7 +103,7 @@ fn granted_text(granted: &GrantedEntitlement, tz: Tz) -> String {
             let reasons: Vec<String> = granted
                 .reasons
                 .iter()
-                .map(|r| format!("{}, {}{}", r.rule, r.source, via_text(&r.via)))
+                .map(|r| format!("{}, {}{}", r.rule, r.source(), via_text(r.via())))
                 .collect();
             format!(
                 "pending approval{} ({})",
@@ -282,7 +282,7 @@ fn outcome_text(rule: &RuleExplanation, reason: Option<&Reason>, tz: Tz) -> Stri
         (RuleOutcome::Applies, RuleEffect::Grant) => {
             let mut text = "grants".to_string();
             if let Some(reason) = reason {
-                if let Some(approval) = &reason.approval {
+                if let Some(approval) = reason.approval() {
                     match &approval.by {
                         Some(group) => {
                             let _ = write!(text, " after approval by {group}");
@@ -371,7 +371,7 @@ pub fn explanation_text(explanation: &Explanation, tz: Tz) -> String {
         let reason = explanation
             .granted
             .as_ref()
-            .and_then(|g| g.reasons.iter().find(|r| r.rule == rule.rule));
+            .and_then(|g| g.reasons.iter().find(|r| *r.rule == *rule.rule));
         let _ = writeln!(
             out,
             "  {}{}: {}",

@@ -27,7 +27,7 @@ impl Evaluator {
         let mut instants = Vec::new();
         decide::with_scratch(|s| {
             self.find_candidates(&values, s);
-            for index in decide::merged(&s.candidates, self.index.always()) {
+            for index in s.candidates.iter().map(|&rule| rule as usize) {
                 let Some(truth) = self.effective_truth(index, &values, Some(&s.codes)) else {
                     continue;
                 };

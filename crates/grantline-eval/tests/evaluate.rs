@@ -788,7 +788,7 @@ fn approvals() {
     );
     assert_eq!(approver.reasons.len(), 3);
     assert_eq!(
-        approver.reasons[0].approval.as_deref(),
+        approver.reasons[0].approval(),
         Some(&Approval {
             by: Some("finance-controllers".into())
         })
@@ -864,11 +864,11 @@ fn roles_are_reported_as_via() {
         vec!["google.workspace", "salesforce.user", "slack"]
     );
     let slack = decision.entitlement("slack").unwrap();
-    assert_eq!(slack.reasons[0].via[..], ["baseline"]);
+    assert_eq!(slack.reasons[0].via()[..], ["baseline"]);
     assert_eq!(&*slack.reasons[1].rule, "reps");
-    assert_eq!(slack.reasons[1].via[..], ["sales-rep", "baseline"]);
+    assert_eq!(slack.reasons[1].via()[..], ["sales-rep", "baseline"]);
     assert!(decision.entitlement("salesforce.user").unwrap().reasons[0]
-        .via
+        .via()
         .is_empty());
 }
 

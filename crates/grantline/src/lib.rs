@@ -20,8 +20,9 @@ pub struct TestingGuide;
 pub use grantline_eval::{
     AttributeValue, CheckError, CheckOutcome, CheckResult, Decision, DeniedEntitlement, DenyReason,
     Explanation, FailedCondition, FieldError, GrantStatus, GrantedEntitlement, Identity,
-    IdentityError, IndexStats, IrValidationError, Reason, RuleExplanation, RuleOutcome, RuleRef,
-    SeparationConflict, StrictJson, UnknownEntitlement, UpcomingGrant, Verdict, Warning,
+    IdentityError, IndexStats, IrValidationError, Reason, Reasons, RuleExplanation, RuleName,
+    RuleOutcome, RuleRef, SeparationConflict, StrictJson, UnknownEntitlement, UpcomingGrant,
+    Verdict, Warning,
 };
 pub use grantline_ir::{IrError, PolicySet, SourceLocation, IR_VERSION};
 pub use grantline_syntax::{Diagnostic, SourceMap};
