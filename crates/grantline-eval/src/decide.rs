@@ -188,8 +188,8 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 }
 
 impl Evaluator {
-    /// Encodes the identity's values into `s.codes` and finds its indexed
-    /// candidate rules into `s.candidates`.
+    /// Encodes the identity's values into `s.codes` and finds the rules to
+    /// examine (indexed and always-examined, ascending) into `s.candidates`.
     pub(crate) fn find_candidates(&self, values: &Values, s: &mut Scratch) {
         self.programs.encode(values, &mut s.codes);
         self.index
@@ -207,20 +207,11 @@ impl Evaluator {
         values: &Values,
         codes: Option<&[u32]>,
     ) -> Option<Truth> {
-        let (truth, grants) = match codes {
-            Some(codes) => match self.programs.rule(index) {
-                Some(hot) => (
-                    self.programs.eval(hot, values, codes),
-                    hot.kind != HotKind::Deny,
-                ),
-                None => {
-                    let rule = self.compiled.rules.get(index)?;
-                    (
-                        rule.cond.eval(values),
-                        matches!(rule.effect, CEffect::Grant(_)),
-                    )
-                }
-            },
+        let (truth, grants) = match codes.and_then(|c| Some((c, self.programs.rule(index)?))) {
+            Some((codes, hot)) => (
+                self.programs.eval(hot, values, codes),
+                hot.kind != HotKind::Deny,
+            ),
             None => {
                 let rule = self.compiled.rules.get(index)?;
                 (

@@ -201,7 +201,7 @@ impl CWindow {
 
 /// The end of a window of `duration` starting on local date `date`; `None`
 /// when it is beyond the representable range.
-fn cap_end(tz: Tz, date: NaiveDate, duration: Duration) -> Option<DateTime<Utc>> {
+pub(crate) fn cap_end(tz: Tz, date: NaiveDate, duration: Duration) -> Option<DateTime<Utc>> {
     time::checked_day_start(tz, time::add_duration(date, duration)?)
 }
 

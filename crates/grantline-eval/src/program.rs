@@ -319,10 +319,7 @@ impl Builder<'_> {
         };
         let mut codes: Vec<u32> = Vec::with_capacity(wanted.len());
         for text in wanted {
-            let next = u32::try_from(dictionary.len())
-                .ok()
-                .filter(|&n| n < OTHER)?;
-            codes.push(*dictionary.entry(text.as_str().into()).or_insert(next));
+            codes.push(number(dictionary, text)?);
         }
         if let [code] = codes.as_slice() {
             return Some(Node::TextIs {

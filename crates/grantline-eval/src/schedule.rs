@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::compile::{CEffect, Truth};
-use crate::{decide, time, Evaluator, Identity, WindowEval};
+use crate::compile::CEffect;
+use crate::{cap_end, decide, Evaluator, Identity, WindowEval};
 
 impl Evaluator {
     /// The instants after `after`, ascending and without repeats, at which
@@ -28,15 +28,17 @@ impl Evaluator {
         decide::with_scratch(|s| {
             self.find_candidates(&values, s);
             for index in s.candidates.iter().map(|&rule| rule as usize) {
-                let Some(truth) = self.effective_truth(index, &values, Some(&s.codes)) else {
+                // No effect (a grant whose condition is not true, a deny
+                // whose condition is false): its window changes nothing.
+                if self
+                    .effective_truth(index, &values, Some(&s.codes))
+                    .is_none()
+                {
                     continue;
-                };
+                }
                 let Some(rule) = compiled.rules.get(index) else {
                     continue;
                 };
-                if matches!(rule.effect, CEffect::Grant(_)) && truth != Truth::True {
-                    continue;
-                }
                 let WindowEval::Known { from, close, .. } = rule.window.eval(&values, tz) else {
                     // A missing window attribute: the same at every instant.
                     continue;
@@ -51,7 +53,7 @@ impl Evaluator {
                             .entitlements
                             .get(target.entitlement)?
                             .max_duration?;
-                        time::checked_day_start(tz, time::add_duration(first_day, cap)?)
+                        cap_end(tz, first_day, cap)
                     }));
                 }
             }

@@ -198,10 +198,15 @@ pub fn trigger(before: Option<&Identity>, after: Option<&Identity>) -> Trigger {
     }
 }
 
+/// The rules that grant an entitlement, in source order.
+fn rule_names(granted: &GrantedEntitlement) -> Vec<String> {
+    granted.reasons.iter().map(|r| r.rule.to_string()).collect()
+}
+
 fn rules_of(decision: &Decision, entitlement: &str) -> Vec<String> {
     decision
         .entitlement(entitlement)
-        .map(|e| e.reasons.iter().map(|r| r.rule.to_string()).collect())
+        .map(rule_names)
         .unwrap_or_default()
 }
 
@@ -259,15 +264,16 @@ pub fn plan_person(
         if let Some(decision) = &decision {
             for granted in &decision.entitlements {
                 let name = &*granted.entitlement;
-                let new_grant = held_now.contains(name) && !held_then.contains(name);
+                let new_grant = granted.status == GrantStatus::Granted && !held_then.contains(name);
                 // Pending again after a grant without approval ended too:
                 // the revoke below takes it away, the request asks for it.
-                let new_request = pending_now.contains(name) && !pending_then.contains(name);
+                let new_request =
+                    granted.status == GrantStatus::PendingApproval && !pending_then.contains(name);
                 if new_grant {
-                    let rules = rules_of(decision, name);
+                    let rules = rule_names(granted);
                     actions.push(giving(ActionKind::Grant, granted, at, rules, Vec::new()));
                 } else if new_request {
-                    let rules = rules_of(decision, name);
+                    let rules = rule_names(granted);
                     let approvers = granted.approvers.clone();
                     actions.push(giving(
                         ActionKind::RequestApproval,
