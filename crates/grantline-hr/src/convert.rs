@@ -52,9 +52,10 @@ pub(crate) struct Prepared {
     /// `0042` and `42.0`). False when the value could not be converted (it
     /// is then shown as written, and the record is rejected for it).
     pub(crate) key_valid: bool,
-    /// JSON: the numbers of the record's text that are not exact, by the
-    /// bits of the number they were read as, with their text.
-    pub(crate) inexact: Vec<(u64, String)>,
+    /// JSON: the numbers of the record's text that are not exact: the
+    /// member they are in, the bits of the number they were read as, and
+    /// their text.
+    pub(crate) inexact: Vec<(String, u64, String)>,
     labels: Vec<Option<String>>,
 }
 
@@ -329,12 +330,16 @@ impl Preparer<'_> {
                 }
             }
             (Some(AttributeKind::Number), Json::Number(number)) => {
+                // The number written in this field's member: another member
+                // read as the same number says nothing of this one.
                 let written = |near: f64| {
                     record
                         .inexact
                         .iter()
-                        .find(|(bits, _)| *bits == near.to_bits())
-                        .map(|(_, text)| text.clone())
+                        .find(|(member, bits, _)| {
+                            *bits == near.to_bits() && names_member(source, member)
+                        })
+                        .map(|(_, _, text)| text.clone())
                 };
                 if let Err((text, unfit)) = number::check_json(&number, written) {
                     let error = self.error(source, attribute, unfit.message(&text), unfit.hint());
@@ -399,4 +404,13 @@ fn parse_number(text: &str) -> Result<Option<Json>, Unfit> {
         return Ok(Some(Json::from(whole)));
     }
     Ok(serde_json::Number::from_f64(number).map(Json::Number))
+}
+
+/// Whether the field `source` (a member name, or a SCIM path such as
+/// `name.familyName` or `urn:…:User:costCenter`) ends with `member`.
+fn names_member(source: &str, member: &str) -> bool {
+    source == member
+        || source
+            .strip_suffix(member)
+            .is_some_and(|rest| rest.ends_with('.') || rest.ends_with(':'))
 }

@@ -973,7 +973,11 @@ impl<'a, R: BufRead> HrReader<'a, R> {
         record.inexact = unfit
             .iter()
             .filter_map(|t| match t.unfit {
-                Unfit::Inexact(near) => Some((near.to_bits(), t.text.clone())),
+                Unfit::Inexact(near) => Some((
+                    t.path.last().cloned().unwrap_or_default(),
+                    near.to_bits(),
+                    t.text.clone(),
+                )),
                 Unfit::OutOfRange => None,
             })
             .collect();
