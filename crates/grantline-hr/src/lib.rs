@@ -116,8 +116,9 @@
 //!   `schemas`) are matched ignoring case (RFC 7643 §2.1). A
 //!   `ListResponse` that is one page of a paginated result (its
 //!   `startIndex` is after 1, or it holds fewer `Resources` than its
-//!   `totalResults`) alone in its file would leave out everyone on the
-//!   other pages: it is a [`ReadError::PartialPage`], and nothing is read.
+//!   `totalResults`) alone in its file (not in an array) would leave out
+//!   everyone on the other pages: it is a [`ReadError::PartialPage`], and
+//!   nothing is read.
 //!   All the pages in one file are read: one `ListResponse` holding every
 //!   `Resources` (its `itemsPerPage` does not matter), or the pages as
 //!   JSON Lines or an array; items of `1..=totalResults` that no page holds

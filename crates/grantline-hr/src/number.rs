@@ -208,7 +208,13 @@ pub(crate) fn unfit_numbers(text: &str) -> Vec<Token> {
                     at += 1;
                 }
                 let number = text.get(from..at).unwrap_or("");
-                if let Err(unfit) = check(number) {
+                // Most numbers are short: exact without parsing them.
+                let unfit = if quick_exact(number) {
+                    None
+                } else {
+                    check(number).err()
+                };
+                if let Some(unfit) = unfit {
                     let path = frames
                         .iter()
                         .filter_map(|frame| {
